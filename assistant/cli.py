@@ -1,0 +1,84 @@
+"""Command line: `assistant [--config FILE] COMMAND ...`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from .config import load_config
+from .errors import AssistantError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant.")
+    parser.add_argument("--config", help="configuration file (default: config.yaml of the install)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("transcribe", help="print what a WAV file says")
+    p.add_argument("wav")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("chat", help="stream the model's reply to a text")
+    p.add_argument("text")
+    p = sub.add_parser("say", help="speak a text")
+    p.add_argument("text")
+    p.add_argument("--out", help="write a WAV file instead of playing")
+    p = sub.add_parser("ask", help="one spoken turn from a WAV question")
+    p.add_argument("wav")
+    p.add_argument("--out", help="write the spoken answer to this WAV file")
+    p.add_argument("--json", action="store_true", help="print transcript, reply and timings as JSON")
+    sub.add_parser("check", help="check config, models and audio devices")
+
+    models = sub.add_parser("models", help="list, fetch or verify models")
+    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    msub.add_parser("list", help="known models, installed or not")
+    p = msub.add_parser("fetch", help="download a model from the catalog")
+    p.add_argument("name")
+    msub.add_parser("verify", help="check installed models against the catalog")
+    return parser
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    out = sys.stdout
+    if args.command == "transcribe":
+        from .speech_commands import cmd_transcribe
+        return cmd_transcribe(config, args.wav, args.json, out)
+    if args.command == "chat":
+        from .speech_commands import cmd_chat
+        return cmd_chat(config, args.text, out)
+    if args.command == "say":
+        from .speech_commands import cmd_say
+        return cmd_say(config, args.text, args.out, out)
+    if args.command == "ask":
+        from .speech_commands import cmd_ask
+        return cmd_ask(config, args.wav, args.out, args.json, out)
+    if args.command == "check":
+        from .check import print_findings, run_checks
+        return print_findings(run_checks(config), out)
+    from . import models_cli
+    action = args.models_command
+    if action == "list":
+        return models_cli.cmd_models_list(config, out)
+    if action == "fetch":
+        return models_cli.cmd_models_fetch(config, args.name, out)
+    return models_cli.cmd_models_verify(config, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return dispatch(args)
+    except AssistantError as exc:
+        sys.stderr.write(f"assistant: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("assistant: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0

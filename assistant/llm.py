@@ -1,0 +1,112 @@
+"""The local language model: llama-cpp-python, loaded once, replies streamed."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import LlmError, ModelError
+from .settings import LlmSettings
+
+GGUF_MAGIC = b"GGUF"
+KV_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}  # ggml_type ids used by llama.cpp
+
+
+def physical_cores() -> int:
+    """Physical cores (not SMT threads): llama.cpp is slower with hyper-threads."""
+    cores = set()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            phys = core = None
+            for line in info:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "physical id":
+                    phys = value.strip()
+                elif key == "core id":
+                    core = value.strip()
+                elif not key:
+                    if core is not None:
+                        cores.add((phys, core))
+                    phys = core = None
+            if core is not None:
+                cores.add((phys, core))
+    except OSError:
+        pass
+    return len(cores) or os.cpu_count() or 1
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse a file that is missing or is not GGUF, before llama.cpp sees it."""
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found; set llm.model to a catalog name or a .gguf path")
+    with path.open("rb") as handle:
+        if handle.read(4) != GGUF_MAGIC:
+            raise ModelError(f"{path}: not a GGUF model file; use a .gguf build of the model")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One streamed piece of a reply."""
+
+    text: str
+    """The text the model produced."""
+    at: float
+    """time.monotonic() when it arrived."""
+
+
+class LocalLlm:
+    """A GGUF chat model kept loaded; each call streams one reply."""
+
+    def __init__(self, model_path: Path, settings: LlmSettings):
+        check_gguf(model_path)
+        from llama_cpp import Llama
+
+        self.settings = settings
+        self.model_path = model_path
+        self.threads = settings.threads or physical_cores()
+        kv = KV_TYPES[settings.kv_cache_type]
+        try:
+            self.llama = Llama(
+                model_path=str(model_path), n_ctx=settings.context, n_batch=settings.batch,
+                n_threads=self.threads, n_threads_batch=self.threads,
+                use_mmap=settings.mmap, use_mlock=settings.mlock, seed=settings.seed,
+                type_k=kv, type_v=kv, flash_attn=settings.flash_attn, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{model_path}: llama.cpp could not load it ({exc}); "
+                             "the file may be truncated or of an unsupported architecture") from None
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model's tokenizer makes of ``text``."""
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[Token]:
+        """Stream the reply to a chat, using the model's own chat template.
+
+        llama-cpp-python keeps the evaluated tokens, so a prompt that extends the
+        previous one only prefills the new part (the KV cache is reused).
+        """
+        s = self.settings
+        try:
+            chunks = self.llama.create_chat_completion(
+                messages=messages, stream=True, max_tokens=max_tokens or s.max_tokens,
+                temperature=s.temperature, top_p=s.top_p, repeat_penalty=s.repeat_penalty, seed=s.seed if s.seed >= 0 else None)
+            for chunk in chunks:
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield Token(text, time.monotonic())
+        except (ValueError, RuntimeError) as exc:
+            raise LlmError(f"the language model failed ({exc})") from None
+
+    def reply(self, messages: list[dict], max_tokens: int | None = None) -> str:
+        """The whole reply as one string."""
+        return "".join(t.text for t in self.stream(messages, max_tokens)).strip()
+
+
+def chat_messages(system_prompt: str, history: list[dict], user_text: str) -> list[dict]:
+    """The message list for one turn: system prompt, earlier turns, the new question."""
+    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    return messages + list(history) + [{"role": "user", "content": user_text}]

@@ -1,0 +1,69 @@
+"""Text-to-speech with piper: one loaded voice, audio streamed per sentence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .audio_format import Clip
+from .errors import ModelError, TtsError
+from .settings import TtsSettings
+
+ONNX_MAGIC_BYTE = 0x08  # an ONNX protobuf starts with field 1 (ir_version), varint
+
+
+def voice_config_path(model_path: Path) -> Path:
+    """Piper keeps a voice's settings in <voice>.onnx.json beside it."""
+    return model_path.with_name(model_path.name + ".json")
+
+
+def check_voice(model_path: Path) -> Path:
+    """Refuse a missing or non-ONNX voice, or one without its JSON config."""
+    config = voice_config_path(model_path)
+    if not model_path.is_file():
+        raise ModelError(f"{model_path}: voice file not found; set tts.voice to a catalog name or a .onnx path")
+    with model_path.open("rb") as handle:
+        head = handle.read(1)
+    if not head or head[0] != ONNX_MAGIC_BYTE:
+        raise ModelError(f"{model_path}: not an ONNX voice model; use a Piper .onnx voice")
+    try:
+        json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"]
+    except FileNotFoundError:
+        raise ModelError(f"{config}: voice config missing; put the voice's .onnx.json beside it") from None
+    except (ValueError, KeyError, TypeError):
+        raise ModelError(f"{config}: not a valid Piper voice config (no audio.sample_rate)") from None
+    return config
+
+
+class PiperTts:
+    """A Piper voice kept loaded; ``stream`` yields audio one sentence at a time."""
+
+    def __init__(self, model_path: Path, settings: TtsSettings):
+        config = check_voice(model_path)
+        from piper import PiperVoice, SynthesisConfig
+
+        try:
+            self.voice = PiperVoice.load(model_path, config_path=config)
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"{model_path}: piper could not load this voice ({exc})") from None
+        self.model_path = model_path
+        self.rate = int(self.voice.config.sample_rate)
+        self.syn_config = SynthesisConfig(
+            speaker_id=settings.speaker, length_scale=settings.length_scale, volume=settings.volume)
+
+    def stream(self, text: str) -> Iterator[np.ndarray]:
+        """float32 audio at ``self.rate``, one chunk per sentence, as soon as each is ready."""
+        try:
+            for chunk in self.voice.synthesize(text, syn_config=self.syn_config):
+                yield chunk.audio_float_array.astype(np.float32, copy=False)
+        except Exception as exc:
+            raise TtsError(f"piper failed to speak {text[:40]!r} ({exc})") from None
+
+    def synthesize(self, text: str) -> Clip:
+        """The whole text as one clip."""
+        parts = list(self.stream(text))
+        samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return Clip(samples, self.rate)

@@ -1,0 +1,49 @@
+"""Shared fixtures: real engines loaded once per session, spoken questions made here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSISTANT = [sys.executable, "-m", "assistant"]
+
+
+@pytest.fixture(scope="session")
+def config():
+    from assistant.config import load_config
+
+    return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture(scope="session")
+def engines(config):
+    from assistant.engines import load_engines
+
+    return load_engines(config)
+
+
+@pytest.fixture(scope="session")
+def whisper(engines):
+    assert engines.stt.name == "whisper", "default set-up uses whisper tiny.en when no vosk English model"
+    return engines.stt
+
+
+@pytest.fixture(scope="session")
+def tts(engines):
+    return engines.tts
+
+
+@pytest.fixture(scope="session")
+def llm(engines):
+    return engines.llm
+
+
+def words(text: str) -> set[str]:
+    """Lower-case words of a transcript without punctuation."""
+    return {w.strip(".,!?;:'\"").lower() for w in text.split()} - {""}

@@ -1,0 +1,80 @@
+"""WAV input of any rate, width and channel count; clear errors for bad files."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from assistant.audio_format import Clip, read_wav, resample, write_wav
+from assistant.errors import InputError
+
+
+def _write(path, samples_int, width, rate, channels=1):
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(width)
+        wav.setframerate(rate)
+        wav.writeframes(samples_int.tobytes())
+    return path
+
+
+def _tone(rate, seconds=0.5, freq=440.0):
+    t = np.arange(int(rate * seconds)) / rate
+    return 0.5 * np.sin(2 * np.pi * freq * t)
+
+
+@pytest.mark.parametrize("width, rate", [(1, 8000), (2, 44100), (2, 16000), (4, 48000)])
+def test_reads_any_width_and_rate_as_16k_mono(tmp_path, width, rate):
+    tone = _tone(rate)
+    if width == 1:
+        data = (tone * 127 + 128).astype(np.uint8)
+    elif width == 2:
+        data = (tone * 32767).astype("<i2")
+    else:
+        data = (tone * 2**31 * 0.999).astype("<i4")
+    clip = read_wav(_write(tmp_path / "a.wav", data, width, rate))
+    assert clip.rate == 16000
+    assert abs(clip.seconds - 0.5) < 0.01
+    assert 0.3 < np.abs(clip.samples).max() < 0.6
+
+
+def test_24_bit_and_stereo(tmp_path):
+    tone = _tone(22050)
+    ints = (tone * (2**23 - 1)).astype(np.int32)
+    stereo = np.stack([ints, ints], axis=1).reshape(-1)
+    raw = np.frombuffer(stereo.astype("<i4").tobytes(), np.uint8).reshape(-1, 4)[:, :3].copy()
+    clip = read_wav(_write(tmp_path / "s.wav", raw, 3, 22050, channels=2))
+    assert abs(clip.seconds - 0.5) < 0.01 and 0.4 < np.abs(clip.samples).max() < 0.6
+
+
+def test_empty_wav_is_refused(tmp_path):
+    path = _write(tmp_path / "empty.wav", np.zeros(0, "<i2"), 2, 16000)
+    with pytest.raises(InputError, match="empty.wav: the WAV file holds no audio"):
+        read_wav(path)
+
+
+def test_not_a_wav_is_refused(tmp_path):
+    path = tmp_path / "notes.wav"
+    path.write_text("hello")
+    with pytest.raises(InputError, match="notes.wav: not a readable PCM WAV"):
+        read_wav(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        read_wav(tmp_path / "nope.wav")
+
+
+def test_write_is_atomic_and_round_trips(tmp_path):
+    clip = Clip(_tone(22050).astype(np.float32), 22050)
+    path = write_wav(tmp_path / "out.wav", clip)
+    back = read_wav(path, rate=None)
+    assert back.rate == 22050 and np.allclose(back.samples, clip.samples, atol=1e-3)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
+
+
+def test_resample_keeps_duration():
+    clip = Clip(_tone(22050).astype(np.float32), 22050)
+    assert abs(resample(clip, 16000).seconds - clip.seconds) < 0.002

