@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the spoken answer to this WAV file")
     p.add_argument("--json", action="store_true", help="print transcript, reply and timings as JSON")
     sub.add_parser("check", help="check config, models and audio devices")
+    p = sub.add_parser("run", help="the always-on assistant (wake word, button, LEDs)")
+    p.add_argument("--mic", metavar="FILE.wav", help="play this file as the microphone, then silence")
+    p.add_argument("--speaker", metavar="FILE.wav", help="record what would be played into this file")
+    p.add_argument("--turns", type=int, metavar="N", help="exit after N finished turns")
+    p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
 
     models = sub.add_parser("models", help="list, fetch or verify models")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
@@ -56,6 +61,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
         from .speech_commands import cmd_ask
         return cmd_ask(config, args.wav, args.out, args.json, out)
+    if args.command == "run":
+        from .run_command import RunOptions, cmd_run
+        return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
     if args.command == "check":
         from .check import print_findings, run_checks
         return print_findings(run_checks(config), out)

@@ -110,6 +110,8 @@ class WakeSettings:
     """Detection strictness from 0 (lenient) to 1 (strict); each engine maps it to its own score."""
     refractory_s: float = limit(1.5, lo=0.0, hi=30.0)
     """After a detection, ignore further detections for this long."""
+    during_speech: bool = False
+    """Listen for the wake word while the assistant speaks (barge-in); only with an echo-cancelled mic."""
 
 
 @dataclass(frozen=True)

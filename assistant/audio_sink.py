@@ -1,0 +1,196 @@
+"""Speakers: a queue of samples that a clock drains, flushable at once for barge-in.
+
+The same queue serves a real sounddevice OutputStream (PortAudio's callback pulls
+from it) and the recording file speaker used headless and in tests (a paced thread
+pulls from it), so both behave alike.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+
+class SampleQueue:
+    """Thread-safe FIFO of float32 samples; ``pull`` never blocks."""
+
+    def __init__(self) -> None:
+        self._chunks: collections.deque[np.ndarray] = collections.deque()
+        self._offset = 0  # samples of the first chunk already pulled
+        self._lock = threading.Lock()
+        self.gain = 1.0
+
+    def push(self, samples: np.ndarray) -> None:
+        """Queue samples for playback (no copy)."""
+        if len(samples):
+            with self._lock:
+                self._chunks.append(samples)
+
+    def clear(self) -> int:
+        """Drop everything queued; return how many samples were dropped."""
+        with self._lock:
+            dropped = sum(len(c) for c in self._chunks) - self._offset
+            self._chunks.clear()
+            self._offset = 0
+        return dropped
+
+    def queued(self) -> int:
+        """Samples waiting to be played."""
+        with self._lock:
+            return sum(len(c) for c in self._chunks) - self._offset
+
+    def pull(self, out: np.ndarray) -> int:
+        """Fill ``out`` with queued samples (zeros after them); return how many were real."""
+        filled = 0
+        with self._lock:
+            while filled < len(out) and self._chunks:
+                head = self._chunks[0]
+                take = min(len(out) - filled, len(head) - self._offset)
+                out[filled:filled + take] = head[self._offset:self._offset + take]
+                filled += take
+                self._offset += take
+                if self._offset == len(head):
+                    self._chunks.popleft()
+                    self._offset = 0
+        out[filled:] = 0.0
+        if self.gain != 1.0 and filled:
+            np.multiply(out[:filled], self.gain, out=out[:filled])
+        return filled
+
+
+class Speaker:
+    """Base of the speakers: queue, flush, drain notification and audio-played callback.
+
+    ``on_played(samples_real, at)`` runs in the audio thread; the daemon hands it to
+    its loop. ``idle`` is set whenever the queue has run dry.
+    """
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.queue = SampleQueue()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.on_played: Callable[[np.ndarray, float], None] | None = None
+        self.pushed_total = 0
+        """Samples ever queued and not flushed."""
+        self.played_total = 0
+        """Samples the device has taken (written only by the audio thread)."""
+
+    def play(self, samples: np.ndarray) -> int:
+        """Queue samples at ``self.rate``; return the stream offset where they end."""
+        if len(samples):
+            self.idle.clear()
+            self.queue.push(samples)
+            self.pushed_total += len(samples)
+        return self.pushed_total
+
+    def flush(self) -> int:
+        """Stop playback now: drop everything queued."""
+        dropped = self.queue.clear()
+        self.pushed_total -= dropped
+        self.idle.set()
+        return dropped
+
+    def _deliver(self, block: np.ndarray, at: float) -> None:
+        real = self.queue.pull(block)
+        if real:
+            self.played_total += real
+            self._played(block[:real], at)
+        if real < len(block):
+            self.idle.set()
+
+    def _played(self, samples: np.ndarray, at: float) -> None:
+        if self.on_played is not None:
+            self.on_played(samples, at)
+
+    def start(self) -> None:
+        """Begin pulling audio."""
+
+    def close(self) -> None:
+        """Stop and release the device."""
+
+
+class FileSpeaker(Speaker):
+    """Plays into a WAV file at real-time pace: what a listener would have heard.
+
+    A paced thread pulls one block per block period, like a sound card would, so
+    playback takes real time and barge-in can cut it short. Only real samples
+    (not the idle silence) are recorded.
+    """
+
+    def __init__(self, path, rate: int, clock, block_s: float = 0.02) -> None:
+        super().__init__(rate)
+        self.path = path
+        self.clock = clock
+        self.block = int(rate * block_s)
+        self.recorded: list[np.ndarray] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="file-speaker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        period = self.block / self.rate
+        next_at = self.clock.now()
+        while not self._stop.is_set():
+            block = np.zeros(self.block, np.float32)
+            self._deliver(block, next_at)
+            next_at += period
+            self.clock.wait_until(next_at, self._stop)
+
+    def _played(self, samples: np.ndarray, at: float) -> None:
+        self.recorded.append(samples.copy())
+        super()._played(samples, at)
+
+    def close(self) -> None:
+        from .audio_format import Clip, write_wav
+
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        samples = np.concatenate(self.recorded) if self.recorded else np.zeros(0, np.float32)
+        write_wav(self.path, Clip(samples, self.rate))
+
+
+class SoundDeviceSpeaker(Speaker):
+    """A sounddevice OutputStream whose callback pulls from the queue."""
+
+    def __init__(self, device_spec: str | None, rate: int, block_s: float = 0.02) -> None:
+        from .audio_devices import find_device, open_rate
+
+        self.device = find_device(device_spec, "output")
+        super().__init__(open_rate(self.device, rate, "output"))
+        self.block = int(self.rate * block_s)
+        self.stream = None
+
+    def start(self) -> None:
+        from .audio_devices import _sd
+        from .errors import AudioDeviceError
+
+        sd = _sd()
+
+        def callback(outdata, frames, time_info, status):  # PortAudio thread: copy only
+            self._deliver(outdata[:, 0], time.monotonic())
+
+        def finished():
+            self.idle.set()
+
+        try:
+            self.stream = sd.OutputStream(
+                device=self.device.index, samplerate=self.rate, channels=1, dtype="float32",
+                blocksize=self.block, latency="low", callback=callback, finished_callback=finished)
+            self.stream.start()
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"audio.output_device: cannot open {self.device.name!r} ({exc})") from None
+
+    def close(self) -> None:
+        self.flush()
+        if self.stream is not None:
+            self.stream.abort()
+            self.stream.close()
+            self.stream = None

@@ -1,0 +1,144 @@
+"""Microphones: a real sounddevice InputStream, or a WAV file played in real time.
+
+Either hands every block to ``on_block(samples, at)`` from its own thread; the
+daemon's callback only passes it to the event loop. Blocks are float32 mono at
+``self.rate``; resampling to 16 kHz happens in the daemon's audio worker.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from .audio_format import ENGINE_RATE, Clip, resample
+
+BlockCallback = Callable[[np.ndarray, float], None]
+
+
+class Microphone:
+    """Base of the microphones: the block callback and the error callback."""
+
+    rate = ENGINE_RATE
+    name = "microphone"
+
+    def __init__(self) -> None:
+        self.on_block: BlockCallback = lambda samples, at: None
+        self.on_error: Callable[[str], None] = lambda message: None
+
+    def start(self) -> None:
+        """Begin delivering blocks."""
+
+    def close(self) -> None:
+        """Stop and release the device."""
+
+
+class FileMicrophone(Microphone):
+    """Plays clips as microphone input at real-time pace, then silence.
+
+    ``say`` queues more speech while it runs (tests use it to answer follow-ups).
+    ``speech_ends`` records the stream position where each queued clip ended.
+    """
+
+    name = "file"
+
+    def __init__(self, clips: list[Clip], clock, block_s: float = 0.03) -> None:
+        super().__init__()
+        self.clock = clock
+        self.block = int(ENGINE_RATE * block_s)
+        self.position = 0
+        self.started_at: float | None = None
+        self._pending: collections.deque[np.ndarray] = collections.deque()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="file-mic", daemon=True)
+        for clip in clips:
+            self.say(clip)
+
+    def say(self, clip: Clip) -> None:
+        """Queue speech to be 'heard' after what is already queued."""
+        samples = resample(clip, ENGINE_RATE).samples
+        with self._lock:
+            self._pending.append(samples)
+
+    def time_of(self, position: int) -> float:
+        """Monotonic time at which stream sample ``position`` was (or will be) delivered."""
+        return (self.started_at or self.clock.now()) + position / ENGINE_RATE
+
+    def start(self) -> None:
+        self.started_at = self.clock.now()
+        self._thread.start()
+
+    def _next_block(self) -> np.ndarray:
+        block = np.zeros(self.block, np.float32)
+        filled = 0
+        with self._lock:
+            while filled < self.block and self._pending:
+                head = self._pending[0]
+                take = min(self.block - filled, len(head))
+                block[filled:filled + take] = head[:take]
+                filled += take
+                if take == len(head):
+                    self._pending.popleft()
+                else:
+                    self._pending[0] = head[take:]
+        return block
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            block = self._next_block()
+            self.position += len(block)
+            self.on_block(block, self.clock.now())
+            if self.clock.wait_until(self.time_of(self.position), self._stop):
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+
+
+class SoundDeviceMicrophone(Microphone):
+    """A sounddevice InputStream; its callback only copies the block out."""
+
+    name = "sounddevice"
+
+    def __init__(self, device_spec: str | None, rate: int, block_ms: int) -> None:
+        super().__init__()
+        from .audio_devices import find_device, open_rate
+
+        self.device = find_device(device_spec, "input")
+        self.rate = open_rate(self.device, rate, "input")
+        self.block = int(self.rate * block_ms / 1000)
+        self.stream = None
+
+    def start(self) -> None:
+        from .audio_devices import _sd
+        from .errors import AudioDeviceError
+
+        sd = _sd()
+
+        def callback(indata, frames, time_info, status):  # PortAudio thread: copy only
+            self.on_block(indata[:, 0].copy(), time.monotonic())
+
+        def finished():  # the stream stopped without close(): the device went away
+            if self.stream is not None:
+                self.on_error(f"audio.input_device: {self.device.name!r} stopped delivering audio")
+
+        try:
+            self.stream = sd.InputStream(
+                device=self.device.index, samplerate=self.rate, channels=1, dtype="float32",
+                blocksize=self.block, callback=callback, finished_callback=finished)
+            self.stream.start()
+        except sd.PortAudioError as exc:
+            self.stream = None
+            raise AudioDeviceError(f"audio.input_device: cannot open {self.device.name!r} ({exc})") from None
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.abort()
+            stream.close()

@@ -1,0 +1,228 @@
+"""The always-on pipeline: one asyncio loop owns the phase; engines run in worker threads.
+
+    mic -> wake word / button -> question recorder -> STT -> intent or LLM (streamed)
+        -> sentences -> piper -> speaker
+
+Audio and GPIO threads only hand data to the loop (``call_soon_threadsafe``).
+The turn itself (transcribe, answer, speak) is in ``daemon_turn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
+
+import numpy as np
+
+from .audio_format import ENGINE_RATE
+from .endpoint import Outcome, QuestionRecorder
+from .resample_stream import StreamResampler
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_BLOCKS = 400  # about 12 s of 30 ms blocks; older audio is dropped if the loop stalls
+RING_S = 3.0  # audio kept from before a wake hit, to start the question at the phrase's end
+
+
+class Phase(str, Enum):
+    """What the assistant is doing; LEDs and systemd STATUS follow it."""
+
+    IDLE = "idle"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+class Daemon:
+    """Owns the phase and moves audio between the mic, the engines and the speaker."""
+
+    def __init__(self, settings, engines, mic, speaker, events, wake, vad, responder,
+                 leds, notifier, clock, turns: int | None = None) -> None:
+        from .daemon_turn import TurnRunner
+
+        self.settings = settings
+        self.mic, self.speaker, self.events = mic, speaker, events
+        self.wake, self.vad, self.responder = wake, vad, responder
+        self.leds, self.notifier, self.clock = leds, notifier, clock
+        self.turns_left = turns
+        self.phase = Phase.IDLE
+        self.recorder: QuestionRecorder | None = None
+        self.audio_pool = ThreadPoolExecutor(1, thread_name_prefix="audio")
+        self.blocks: collections.deque = collections.deque(maxlen=MAX_QUEUED_BLOCKS)
+        self.block_ready = asyncio.Event()
+        self.ring: collections.deque = collections.deque()
+        self.wake_fed = 0
+        self.last_block_at = 0.0
+        self.stop_requested = asyncio.Event()
+        self.exit_code = 0
+        self.runner = TurnRunner(self, engines)
+        self.resampler = StreamResampler(mic.rate, ENGINE_RATE)
+
+    # ----- thread hand-offs: these run on the loop, scheduled from audio threads
+
+    def _enqueue_block(self, block: np.ndarray, at: float) -> None:
+        self.blocks.append((block, at))
+        self.block_ready.set()
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.mic.on_block = lambda b, at: loop.call_soon_threadsafe(self._enqueue_block, b, at)
+        self.mic.on_error = lambda msg: loop.call_soon_threadsafe(self.fail, msg)
+        self.speaker.on_played = lambda s, at: loop.call_soon_threadsafe(self.runner.on_played, len(s), at)
+
+    # ----- life cycle
+
+    async def run(self) -> int:
+        """Start the audio, report ready, serve until stopped or the turns are done."""
+        self._attach(asyncio.get_running_loop())
+        self.speaker.start()
+        self.mic.start()
+        await self._next_block()  # audio is flowing: only now are we ready
+        self.events.emit("ready", wake=getattr(self.wake, "name", "none"))
+        self.notifier.ready("ready")
+        self.set_phase(Phase.IDLE)
+        tasks = [asyncio.create_task(self._audio_loop(), name="audio"),
+                 asyncio.create_task(self._watchdog(), name="watchdog")]
+        try:
+            await self.stop_requested.wait()
+        finally:
+            await self._shutdown(tasks)
+        return self.exit_code
+
+    def request_stop(self, reason: str = "signal") -> None:
+        """Ask the daemon to stop (signal handlers, --turns)."""
+        if not self.stop_requested.is_set():
+            self.events.emit("stopping", reason=reason)
+            self.notifier.stopping()
+            self.speaker.flush()
+            self.stop_requested.set()
+
+    async def _shutdown(self, tasks) -> None:
+        self.speaker.flush()
+        await self.runner.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.leds.show("off")
+        self.mic.close()
+        self.speaker.close()
+        self.responder.close()
+        self.audio_pool.shutdown(wait=True, cancel_futures=True)
+
+    async def _watchdog(self) -> None:
+        from .sdnotify import watchdog_interval_s
+
+        interval = watchdog_interval_s()
+        if not interval:
+            return
+        while True:
+            await asyncio.sleep(interval / 2)
+            # Only while audio keeps arriving: a dead microphone must trip the watchdog.
+            if self.clock.now() - self.last_block_at < max(interval / 2, 2.0):
+                self.notifier.watchdog()
+
+    # ----- phase and feedback
+
+    def set_phase(self, phase: Phase, **data) -> None:
+        """Enter ``phase``: event, LEDs and systemd status follow."""
+        self.phase = phase
+        if phase is Phase.IDLE and self.wake is not None:
+            self.wake.reset()
+        self.events.emit(phase.value, **data)
+        self.leds.show(phase.value)
+        self.notifier.status(phase.value)
+
+    def fail(self, message: str, stage: str = "pipeline") -> None:
+        """Report an error: event, log line, LED pattern and error tone."""
+        log.error("%s", message)
+        self.events.emit("error", stage=stage, message=message)
+        self.leds.show("error")
+        if self.settings.sounds.error:
+            from .tones import error_tone
+
+            self.speaker.play(error_tone(self.speaker.rate))
+
+    # ----- audio
+
+    async def _next_block(self):
+        while not self.blocks:
+            self.block_ready.clear()
+            await self.block_ready.wait()
+        block, at = self.blocks.popleft()
+        self.last_block_at = at
+        return block, at
+
+    async def _audio_loop(self) -> None:
+        run = self.loop.run_in_executor
+        while True:
+            block, at = await self._next_block()
+            block = await run(self.audio_pool, self.resampler.process, block)
+            if self.phase is Phase.LISTENING and self.recorder is not None:
+                progress = await run(self.audio_pool, self.recorder.feed, block)
+                await self.runner.on_progress(progress, at)
+            elif self._wake_listens():
+                hit = await run(self.audio_pool, self.wake.accept, block)
+                self._remember(block)
+                if hit is not None:
+                    await self.start_listening(hit.phrase, preroll=self._since(hit.end_sample))
+
+    def _wake_listens(self) -> bool:
+        if self.wake is None:
+            return False
+        return self.phase is Phase.IDLE or self.settings.wake.during_speech
+
+    def _remember(self, block: np.ndarray) -> None:
+        self.ring.append((self.wake_fed, block))
+        self.wake_fed += len(block)
+        while self.ring and self.wake_fed - self.ring[0][0] > RING_S * ENGINE_RATE:
+            self.ring.popleft()
+
+    def _since(self, position: int) -> np.ndarray:
+        """Audio fed to the wake detector after stream position ``position``."""
+        parts = [b[max(0, position - start):] for start, b in self.ring if start + len(b) > position]
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+    # ----- listening
+
+    async def start_listening(self, source: str, preroll: np.ndarray | None = None,
+                              followup: bool = False) -> None:
+        """Record a question: after a wake word, a button press or as a follow-up."""
+        if self.phase in (Phase.THINKING, Phase.SPEAKING):
+            await self.barge_in(source)
+        if not followup:
+            self.events.emit("wake", phrase=source)
+        timeout = self.settings.conversation.followup_window_s if followup else None
+        self.recorder = await self.loop.run_in_executor(
+            self.audio_pool, lambda: QuestionRecorder(self.settings.endpoint, self.vad, timeout, preroll))
+        self.set_phase(Phase.LISTENING, followup=followup)
+        if self.settings.sounds.wake and not followup:
+            from .tones import wake_tone
+
+            self.speaker.play(wake_tone(self.speaker.rate))
+
+    async def barge_in(self, source: str) -> None:
+        """Stop speaking and thinking at once."""
+        dropped = self.speaker.flush()
+        await self.runner.cancel()
+        self.events.emit("barge_in", source=source, dropped_s=round(dropped / self.speaker.rate, 3))
+
+    async def on_button(self, kind: str) -> None:
+        """Push-to-talk: press starts (or interrupts), release ends a held question."""
+        if kind == "pressed":
+            if self.phase is Phase.LISTENING and self.settings.button.mode == "press":
+                return
+            await self.start_listening("button")
+        elif kind == "released" and self.settings.button.mode == "hold":
+            if self.phase is Phase.LISTENING and self.recorder is not None:
+                await self.runner.finish_question(Outcome.RELEASED)
+
+    def turn_finished(self) -> None:
+        """Count a finished turn; stop when --turns is reached."""
+        if self.turns_left is not None:
+            self.turns_left -= 1
+            if self.turns_left <= 0:
+                self.request_stop("turns")
+

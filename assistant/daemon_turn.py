@@ -1,0 +1,222 @@
+"""One turn of the daemon: the question's end, transcript, intent or LLM answer, speech.
+
+Also the things a turn leaves behind: conversation history, timers, volume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import numpy as np
+
+from .conversation import Conversation
+from .endpoint import Outcome
+from .errors import AssistantError, SttError
+from .intents import match_intent, timer_phrase
+from .responder import SpokenReply
+
+log = logging.getLogger(__name__)
+
+
+class TurnRunner:
+    """Runs turns for the daemon and tracks what the speaker has played."""
+
+    def __init__(self, daemon, engines, now=datetime.now) -> None:
+        self.d = daemon
+        self.engines = engines
+        self.now = now
+        s = daemon.settings
+        self.conversation = Conversation(
+            s.llm.system_prompt, s.llm.context, s.llm.max_tokens,
+            engines.llm.count_tokens, s.conversation.keep_history_s)
+        self.stt_pool = ThreadPoolExecutor(1, thread_name_prefix="stt")
+        self.task: asyncio.Task | None = None
+        self.cancel_flag = threading.Event()
+        self.reply: SpokenReply | None = None
+        self.played = asyncio.Event()
+        self.speech_end_at = 0.0
+        self.timers: dict[int, asyncio.TimerHandle] = {}
+        self.due_timers: list[float] = []
+
+    # ----- speaker progress (on the loop, from the speaker thread)
+
+    def on_played(self, samples: int, at: float) -> None:
+        reply = self.reply
+        if reply is not None and reply.pieces and reply.first_audio_at is None:
+            reply.first_audio_at = at
+            latency = round(at - self.speech_end_at, 3) if self.speech_end_at else None
+            self.d.events.emit("first_audio", latency_s=latency)
+        self.played.set()
+
+    async def wait_played(self, reply: SpokenReply) -> None:
+        """Until the speaker has played the reply's last piece (or was flushed past it)."""
+        target = reply.pieces[-1][1] if reply.pieces else 0
+        while self.d.speaker.played_total < min(target, self.d.speaker.pushed_total):
+            self.played.clear()
+            await self.played.wait()
+
+    # ----- the end of a question
+
+    async def on_progress(self, progress, at: float) -> None:
+        recorder = self.d.recorder
+        if recorder is not None and recorder.started and recorder.silent_samples == 0:
+            self.speech_end_at = at  # the latest block that still held speech
+        if progress.outcome is not None:
+            await self.finish_question(progress.outcome)
+
+    async def finish_question(self, outcome: Outcome) -> None:
+        """Listening is over: start the turn, or go back to idle when nothing was said."""
+        recorder, self.d.recorder = self.d.recorder, None
+        if recorder is None:
+            return
+        if outcome is Outcome.NO_SPEECH or not recorder.started:
+            self.d.events.emit("no_speech")
+            self._back_to_idle()
+            return
+        if outcome is Outcome.TOO_LONG:
+            self.d.events.emit("question_cut", seconds=round(recorder.samples / 16000, 1))
+        self.task = asyncio.create_task(self._turn(recorder.audio()), name="turn")
+
+    # ----- the turn
+
+    async def _turn(self, audio: np.ndarray) -> None:
+        from .daemon import Phase
+
+        self.cancel_flag = threading.Event()
+        reply = self.reply = SpokenReply()
+        question = ""
+        try:
+            self.d.set_phase(Phase.THINKING)
+            question = await self._transcribe(audio)
+            self.d.events.emit("transcript", text=question)
+            if not question:
+                self.d.events.emit("no_speech")
+                self._back_to_idle()
+                return
+            await self._respond(question, reply)
+            await self.wait_played(reply)
+        except asyncio.CancelledError:
+            self._remember(question, reply)
+            self.d.turn_finished()
+            raise
+        except AssistantError as exc:
+            self.d.fail(str(exc), stage=type(exc).__name__)
+            await self.wait_played(reply)
+            self._remember(question, reply)
+            self._back_to_idle()
+            self.d.turn_finished()
+            return
+        self._remember(question, reply)
+        self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total))
+        self.reply = None
+        self.d.turn_finished()
+        if self.d.stop_requested.is_set():
+            return
+        await self._after_turn()
+
+    async def _transcribe(self, audio: np.ndarray) -> str:
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, audio)
+        try:
+            return (await asyncio.wait_for(job, self.d.settings.timeouts.stt_s)).strip()
+        except asyncio.TimeoutError:
+            raise SttError(f"speech-to-text took over {self.d.settings.timeouts.stt_s:g} s") from None
+
+    async def _respond(self, question: str, reply: SpokenReply) -> None:
+        s = self.d.settings
+        intent = match_intent(question, s.intents, self.now, strip=s.wake.phrases)
+        self._on_speech_start()
+        if intent is not None:
+            self.d.events.emit("intent", name=intent.name, value=intent.value)
+            self._apply(intent)
+            if intent.reply:
+                await self.d.responder.say(intent.reply, reply)
+            return
+        messages = self.conversation.messages(question, self.d.clock.now())
+        self.d.events.emit("llm", history_turns=(len(messages) - 2) // 2)
+        await self.d.responder.answer(messages, reply, self.cancel_flag)
+        if not reply.pieces and not self.cancel_flag.is_set():
+            await self.d.responder.say("Sorry, I have no answer to that.", reply)
+
+    def _on_speech_start(self) -> None:
+        from .daemon import Phase
+
+        # The phase turns to speaking when the first piece reaches the speaker.
+        def hook() -> None:
+            if self.d.phase is Phase.THINKING:
+                self.d.set_phase(Phase.SPEAKING)
+
+        self.d.responder.on_first_piece = hook
+
+    def _remember(self, question: str, reply: SpokenReply) -> None:
+        if question:
+            self.conversation.add(question, reply.spoken(self.d.speaker.played_total), self.d.clock.now())
+
+    async def _after_turn(self) -> None:
+        if self.due_timers:
+            self._back_to_idle()
+            return
+        if self.d.settings.conversation.followup_window_s > 0:
+            await self.d.start_listening("followup", followup=True)
+        else:
+            self._back_to_idle()
+
+    def _back_to_idle(self) -> None:
+        from .daemon import Phase
+
+        self.reply = None
+        self.d.set_phase(Phase.IDLE)
+        if self.due_timers:
+            self.task = asyncio.create_task(self._announce_timer(self.due_timers.pop(0)))
+
+    async def cancel(self) -> None:
+        """Cancel the running turn (barge-in, shutdown) and wait until it has let go."""
+        self.cancel_flag.set()
+        task, self.task = self.task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self.reply = None
+
+    # ----- intents' side effects
+
+    def _apply(self, intent) -> None:
+        if intent.action == "volume":
+            q = self.d.speaker.queue
+            q.gain = float(min(2.0, max(0.1, q.gain + intent.value)))
+        elif intent.action == "timer":
+            self._start_timer(intent.value)
+        elif intent.action == "cancel_timer":
+            for handle in self.timers.values():
+                handle.cancel()
+            self.timers.clear()
+
+    def _start_timer(self, seconds: float) -> None:
+        key = max(self.timers, default=0) + 1
+        self.timers[key] = asyncio.get_running_loop().call_later(seconds, self._timer_due, key, seconds)
+
+    def _timer_due(self, key: int, seconds: float) -> None:
+        from .daemon import Phase
+
+        self.timers.pop(key, None)
+        if self.d.phase is Phase.IDLE and (self.task is None or self.task.done()):
+            self.task = asyncio.create_task(self._announce_timer(seconds))
+        else:
+            self.due_timers.append(seconds)
+
+    async def _announce_timer(self, seconds: float) -> None:
+        from .daemon import Phase
+
+        self.d.events.emit("timer_fired", seconds=seconds)
+        reply = self.reply = SpokenReply()
+        self.d.set_phase(Phase.SPEAKING)
+        try:
+            await self.d.responder.say(timer_phrase(seconds), reply)
+            await self.wait_played(reply)
+        except AssistantError as exc:
+            self.d.fail(str(exc), stage=type(exc).__name__)
+        self._back_to_idle()

@@ -1,0 +1,98 @@
+"""When a question starts and ends: VAD frames counted in samples, so it is deterministic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from .audio_format import ENGINE_RATE
+from .settings import EndpointSettings
+from .vad import FRAME_SAMPLES, VoiceActivity
+
+SPEECH_START_FRAMES = 3  # about 0.1 s of speech before a question counts as started
+
+
+class Outcome(Enum):
+    """How listening ended."""
+
+    SPOKEN = "spoken"
+    """The speaker went quiet after a question."""
+    NO_SPEECH = "no_speech"
+    """Nobody spoke before the timeout."""
+    TOO_LONG = "too_long"
+    """The question reached the maximum length and was cut."""
+    RELEASED = "released"
+    """The push-to-talk button was released."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What one block changed."""
+
+    silence_began: bool = False
+    """Speech was followed by the first silent frame: a transcript can be prepared."""
+    speech_resumed: bool = False
+    """Speech came back after silence had begun: a prepared transcript is stale."""
+    outcome: Outcome | None = None
+    """Set when listening is over."""
+
+
+class QuestionRecorder:
+    """Collects one question's audio and decides when it is over."""
+
+    def __init__(self, settings: EndpointSettings, vad: VoiceActivity, timeout_s: float | None = None,
+                 preroll: np.ndarray | None = None) -> None:
+        self.settings = settings
+        self.vad = vad
+        vad.reset()
+        self.timeout = int((timeout_s or settings.no_speech_timeout_s) * ENGINE_RATE)
+        self.limit = int(settings.max_question_s * ENGINE_RATE)
+        self.end_silence = int(settings.silence_s * ENGINE_RATE)
+        self.chunks: list[np.ndarray] = []
+        self.samples = 0
+        self.speech_frames = 0
+        self.silent_samples = 0
+        self.last_speech_end = 0
+        if preroll is not None and len(preroll):
+            self.feed(preroll)
+
+    @property
+    def started(self) -> bool:
+        """True once speech has been heard."""
+        return self.speech_frames >= SPEECH_START_FRAMES
+
+    def audio(self) -> np.ndarray:
+        """The question so far, trailing silence trimmed to a little."""
+        audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+        keep = min(len(audio), self.last_speech_end + int(0.2 * ENGINE_RATE))
+        return audio[:keep] if self.started else audio
+
+    def feed(self, block: np.ndarray) -> Progress:
+        """Add a block; say whether the question is over."""
+        self.chunks.append(block)
+        began = resumed = False
+        for prob in self.vad.feed(block):
+            self.samples += FRAME_SAMPLES
+            if self.vad.is_speech(prob):
+                resumed = resumed or (self.started and self.silent_samples > 0)
+                self.speech_frames += 1
+                self.silent_samples = 0
+                self.last_speech_end = self.samples
+            elif self.started and (self.vad.is_silence(prob) or self.silent_samples):
+                began = began or self.silent_samples == 0
+                self.silent_samples += FRAME_SAMPLES
+            outcome = self._outcome()
+            if outcome:
+                return Progress(began, resumed, outcome)
+        return Progress(began, resumed, None)
+
+    def _outcome(self) -> Outcome | None:
+        if self.started and self.silent_samples >= self.end_silence:
+            return Outcome.SPOKEN
+        if not self.started and self.samples >= self.timeout:
+            return Outcome.NO_SPEECH
+        if self.samples >= self.limit:
+            return Outcome.TOO_LONG
+        return None

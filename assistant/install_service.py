@@ -1,0 +1,293 @@
+"""`assistant install-service [--prefix DIR] [--dry-run]`: install the hardened systemd unit.
+
+Writes /etc/systemd/system/assistant.service (ExecStart = this venv's `assistant`,
+MemoryMax = LLM file + 1 GiB), copies the config to /etc/assistant/config.yaml only if
+none is there, creates the `assistant` system user, then `systemctl daemon-reload` and
+`enable`. With a prefix other than / everything is written under it (a staging root or
+an SD-card image) and no user is created and no systemctl runs.
+"""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from .catalog import load_catalog
+from .config import DEFAULT_CONFIG, Config, settings_from_mapping
+from .engines import choose_llm
+from .errors import EX_IOERR, EX_OK, AssistantError, ConfigError
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "systemd" / "assistant.service"
+UNIT_PATH = Path("etc/systemd/system/assistant.service")
+CONFIG_PATH = Path("etc/assistant/config.yaml")
+STATE_DIR = "/var/lib/assistant"
+USER = "assistant"
+GROUPS = ("audio", "gpio")
+GIB = 1024 ** 3
+MEMORY_STEP = 256 * 1024 ** 2
+HOME_ROOTS = (Path("/home"), Path("/root"), Path("/run/user"))
+_SPLIT_GGUF = re.compile(r"-\d{5}-of-\d{5}\.gguf$")
+
+
+class InstallError(AssistantError):
+    """The service could not be installed."""
+
+    exit_code = EX_IOERR
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """Everything install-service will write and run."""
+
+    unit_text: str
+    """The rendered unit file."""
+    config_text: str
+    """The config as the service will read it (models.dir made absolute)."""
+    memory_max: int
+    """MemoryMax in bytes."""
+    groups: tuple[str, ...]
+    """Supplementary groups that exist on the target (audio, gpio)."""
+    notes: tuple[str, ...]
+    """Things the user should know (paths under /home, relative model paths)."""
+
+
+def memory_max_bytes(model: Path) -> int:
+    """The model's size (all parts of a split GGUF) plus 1 GiB, rounded up to 256 MiB."""
+    parts = [model]
+    if _SPLIT_GGUF.search(model.name):
+        stem = _SPLIT_GGUF.sub("", model.name)
+        parts = sorted(model.parent.glob(f"{glob_escape(stem)}-*-of-*.gguf"))
+    size = sum(p.stat().st_size for p in parts) + GIB
+    return -(-size // MEMORY_STEP) * MEMORY_STEP
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob wildcards taken literally."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def assistant_command() -> str:
+    """How systemd starts this install: the venv's `assistant` script, else `python -m assistant`."""
+    script = Path(sys.prefix) / "bin" / "assistant"
+    if os.access(script, os.X_OK):
+        return _quote(str(script))
+    return f"{_quote(sys.executable)} -m assistant"
+
+
+def _quote(word: str) -> str:
+    return f'"{word}"' if re.search(r"\s", word) else word
+
+
+def render_unit(template: str, exec_start: str, memory_max: int, groups: tuple[str, ...],
+                home_paths: tuple[Path, ...] = (), mlock: bool = False) -> str:
+    """The unit with this install's command, memory limit, groups and home-directory binds."""
+    size = f"{memory_max // 1024 ** 2}M"
+    text = _set(template, "ExecStart", exec_start)
+    text = _set(text, "MemoryMax", size + ("\nLimitMEMLOCK=" + size if mlock else ""))
+    text = _set(text, "SupplementaryGroups", " ".join(groups)) if groups else \
+        re.sub(r"(?m)^SupplementaryGroups=.*\n", "", text)
+    if home_paths:
+        # ProtectHome=tmpfs hides every home but lets the binds below show through.
+        binds = "".join(f"\nBindReadOnlyPaths={_quote(str(p))}" for p in home_paths)
+        text = _set(text, "ProtectHome", "tmpfs" + binds)
+    return text
+
+
+def _set(text: str, key: str, value: str) -> str:
+    new, count = re.subn(rf"(?m)^{key}=.*$", lambda _: f"{key}={value}", text, count=1)
+    if count != 1:
+        raise InstallError(f"{TEMPLATE}: no {key}= line to fill in; restore the file from the project")
+    return new
+
+
+def service_config_text(text: str, models_dir: Path) -> str:
+    """The config text with models.dir set to ``models_dir`` (the copy moves to /etc)."""
+    quoted = json.dumps(str(models_dir))
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, l in enumerate(lines) if re.match(r"models\s*:", l)), None)
+    if start is None:
+        new = text + ("" if not text or text.endswith("\n") else "\n") + f"models:\n  dir: {quoted}\n"
+    elif re.match(r"models\s*:\s*(#.*)?$", lines[start]):
+        new = _replace_dir(lines, start, quoted)
+    else:
+        new = ""  # "models: {dir: x}" on one line: handled below
+    try:
+        edited = settings_from_mapping(yaml.safe_load(new) or {}).models.dir == str(models_dir)
+    except (yaml.YAMLError, ConfigError):
+        edited = False
+    if not edited:
+        # Flow style or other layouts: rewrite the whole file (comments are lost).
+        data = yaml.safe_load(text) or {}
+        data["models"] = {**(data.get("models") or {}), "dir": str(models_dir)}
+        new = "# Written by `assistant install-service`.\n" + yaml.safe_dump(data, sort_keys=False)
+    return new
+
+
+def _replace_dir(lines: list[str], start: int, quoted: str) -> str:
+    for j in range(start + 1, len(lines)):
+        line = lines[j]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            break
+        found = re.match(r"(\s+dir:[ \t]*)([^#\n]*?)([ \t]+#.*)?$", line.rstrip("\n"))
+        if found:
+            lines[j] = found.group(1) + quoted + (found.group(3) or "") + "\n"
+            return "".join(lines)
+    lines.insert(start + 1, f"  dir: {quoted}\n")
+    return "".join(lines)
+
+
+def existing_groups(prefix: Path) -> tuple[str, ...]:
+    """Which of audio and gpio exist on the target system."""
+    if prefix == Path("/"):
+        return tuple(g for g in GROUPS if _host_group(g))
+    group_file = prefix / "etc" / "group"
+    if not group_file.is_file():
+        return GROUPS  # a bare staging root: the target is assumed to be a Pi
+    names = {line.split(":", 1)[0] for line in group_file.read_text().splitlines()}
+    return tuple(g for g in GROUPS if g in names)
+
+
+def _host_group(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def home_paths(paths: list[Path]) -> tuple[Path, ...]:
+    """The paths (outermost only) that ProtectHome= would hide."""
+    hidden = sorted({p for p in paths if any(p.is_relative_to(r) for r in HOME_ROOTS)})
+    return tuple(p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden))
+
+
+def plan_service(config: Config, prefix: Path) -> ServicePlan:
+    """Work out the unit and config text without touching the system."""
+    try:
+        template = TEMPLATE.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstallError(f"{TEMPLATE}: cannot read the unit template ({exc.strerror}); "
+                           f"install the project with `pip install -e .`") from None
+    model = choose_llm(config).path
+    memory = memory_max_bytes(model)
+    groups = existing_groups(prefix)
+    source = config.path or DEFAULT_CONFIG
+    project = Path(__file__).resolve().parent.parent
+    needed = [Path(sys.prefix), Path(sys.base_prefix), project, config.models_dir, model.resolve()]
+    hidden = home_paths([p.resolve() for p in needed])
+    unit = render_unit(template, f"{assistant_command()} --config /{CONFIG_PATH} run", memory, groups,
+                       hidden, mlock=config.settings.llm.mlock)
+    notes = [f"{', '.join(map(str, hidden))} under a home directory: the unit shows "
+             f"{'it' if len(hidden) == 1 else 'them'} read-only (ProtectHome=tmpfs); "
+             f"installing under /opt keeps homes fully hidden"] if hidden else []
+    notes += _relative_model_notes(config)
+    text = service_config_text(source.read_text(encoding="utf-8"), config.models_dir)
+    return ServicePlan(unit, text, memory, groups, tuple(notes))
+
+
+def _relative_model_notes(config: Config) -> list[str]:
+    s, catalog = config.settings, load_catalog()
+    refs = {"stt.model": s.stt.model, "stt.fallback_model": s.stt.fallback_model,
+            "llm.model": s.llm.model, "tts.voice": s.tts.voice}
+    return [f"{key}: {ref!r} is a relative path; the service runs in {STATE_DIR}, "
+            f"so make it absolute in /{CONFIG_PATH}"
+            for key, ref in refs.items()
+            if ref not in catalog and not Path(ref).expanduser().is_absolute()]
+
+
+def cmd_install_service(config: Config, prefix: str | Path | None, dry_run: bool, out: TextIO) -> int:
+    """Install (or with dry_run, describe) the service; InstallError on failure."""
+    root = Path(prefix or "/").resolve()
+    system = root == Path("/")
+    if system and not dry_run and os.geteuid() != 0:
+        raise InstallError("install-service writes to /etc and creates a user: run it as root "
+                           "(sudo), or pass --prefix DIR to write under DIR")
+    plan = plan_service(config, root)
+    unit_file, config_file = root / UNIT_PATH, root / CONFIG_PATH
+    verb = "would write" if dry_run else "wrote"
+    if not dry_run:
+        _write(unit_file, plan.unit_text)
+    out.write(f"{verb} {unit_file} (MemoryMax={plan.memory_max // 1024 ** 2}M)\n")
+    if config_file.exists():
+        out.write(f"kept the existing {config_file}\n")
+    else:
+        if not dry_run:
+            _write(config_file, plan.config_text)
+        out.write(f"{verb} {config_file}\n")
+    for note in plan.notes:
+        out.write(f"note: {note}\n")
+    commands = _system_commands(plan.groups)
+    for command in commands:
+        if system and not dry_run:
+            _run(command, out)
+        else:
+            why = "dry run" if dry_run else f"prefix {root}"
+            out.write(f"skipped ({why}): {' '.join(command)}\n")
+    if dry_run:
+        out.write(f"--- {unit_file}\n{plan.unit_text}")
+    elif system:
+        out.write("start it with: sudo systemctl start assistant; logs: journalctl -u assistant -f\n")
+    return EX_OK
+
+
+def _system_commands(groups: tuple[str, ...]) -> list[list[str]]:
+    commands = [["systemctl", "daemon-reload"], ["systemctl", "enable", "assistant.service"]]
+    if _user_exists(USER):
+        return commands
+    useradd = ["useradd", "--system", "--user-group", "--home-dir", STATE_DIR, "--no-create-home",
+               "--shell", "/usr/sbin/nologin"]
+    if groups:
+        useradd += ["--groups", ",".join(groups)]
+    return [useradd + [USER]] + commands
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _run(command: list[str], out: TextIO) -> None:
+    out.write(f"running: {' '.join(command)}\n")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise InstallError(f"{command[0]}: cannot run it ({exc.strerror}); is this a systemd system?") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise InstallError(f"`{' '.join(command)}` failed with status {done.returncode}"
+                           f"{': ' + detail[-1] if detail else ''}")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a root-readable, world-readable file atomically (the service user reads it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InstallError(f"{path}: cannot write it ({exc.strerror}); check the folder's permissions") from None
+
+
+def add_parser(subparsers) -> None:
+    """Add the install-service command to the CLI's subparsers."""
+    p = subparsers.add_parser("install-service", help="install the systemd service (as root)")
+    p.add_argument("--prefix", default="/", help="write under this root instead of / "
+                   "(no user is created, systemctl is not run)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be written and run")

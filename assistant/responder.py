@@ -1,0 +1,139 @@
+"""Speaking a reply: LLM tokens -> sentences -> piper -> speaker, cancellable at any point.
+
+The LLM and piper run in their own worker threads; this code runs on the event
+loop and only moves text and audio between them. The first sentence is spoken
+while the model is still writing the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .audio_format import resample
+from .errors import LlmError, TtsError
+from .sentences import SentenceSplitter
+
+_END = object()
+
+
+@dataclass
+class SpokenReply:
+    """What one reply said and how far it got."""
+
+    text: str = ""
+    """Everything the model (or intent) produced."""
+    pieces: list[tuple[str, int]] = field(default_factory=list)
+    """Each piece handed to the speaker with the speaker offset where its audio ends."""
+    first_audio_at: float | None = None
+    """Monotonic time the first reply sample reached the speaker."""
+
+    def spoken(self, played_total: int) -> str:
+        """The pieces whose audio was played to the end."""
+        return " ".join(p for p, end in self.pieces if end <= played_total)
+
+
+class Responder:
+    """Turns text or a chat into speech on the speaker."""
+
+    def __init__(self, engines, speaker, events, timeouts, llm_timeout_s: float) -> None:
+        self.engines = engines
+        self.speaker = speaker
+        self.events = events
+        self.timeouts = timeouts
+        self.llm_timeout_s = llm_timeout_s
+        self.llm_pool = ThreadPoolExecutor(1, thread_name_prefix="llm")
+        self.tts_pool = ThreadPoolExecutor(1, thread_name_prefix="tts")
+        self.on_first_piece = None
+        """Called on the loop when a reply's first audio is queued (the daemon turns to speaking)."""
+
+    def close(self) -> None:
+        """Let the worker threads end (a running native call finishes first)."""
+        self.llm_pool.shutdown(wait=False, cancel_futures=True)
+        self.tts_pool.shutdown(wait=False, cancel_futures=True)
+
+    async def say(self, text: str, reply: SpokenReply) -> None:
+        """Speak a fixed text (intents, timers), piece by piece."""
+        reply.text = text
+        splitter = SentenceSplitter()
+        for piece in splitter.feed(text + " ") + splitter.flush():
+            await self._speak_piece(piece, reply)
+
+    async def answer(self, messages: list[dict], reply: SpokenReply, cancel: threading.Event) -> None:
+        """Stream the model's answer to ``messages`` and speak it sentence by sentence."""
+        loop = asyncio.get_running_loop()
+        tokens: asyncio.Queue = asyncio.Queue()
+        pieces: asyncio.Queue = asyncio.Queue()
+        producer = loop.run_in_executor(self.llm_pool, self._generate, messages, cancel, loop, tokens)
+        speaker_task = asyncio.create_task(self._speak_queue(pieces, reply))
+        try:
+            await self._split_tokens(tokens, pieces, reply, loop.time() + self.llm_timeout_s)
+            pieces.put_nowait(_END)
+            await speaker_task
+        finally:
+            cancel.set()
+            speaker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(producer)
+
+    async def _split_tokens(self, tokens, pieces, reply: SpokenReply, deadline: float) -> None:
+        splitter, text = SentenceSplitter(), []
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                token = await asyncio.wait_for(tokens.get(), max(remaining, 0.001))
+            except asyncio.TimeoutError:
+                self.events.emit("error", stage="llm", message="the reply took too long and was cut off")
+                break
+            if token is _END:
+                break
+            if isinstance(token, Exception):
+                raise token
+            text.append(token)
+            reply.text = "".join(text)
+            for piece in splitter.feed(token):
+                pieces.put_nowait(piece)
+        for piece in splitter.flush():
+            pieces.put_nowait(piece)
+
+    def _generate(self, messages, cancel: threading.Event, loop, tokens: asyncio.Queue) -> None:
+        """Worker thread: stream tokens to the loop until done or cancelled."""
+        put = lambda item: loop.call_soon_threadsafe(tokens.put_nowait, item)  # noqa: E731
+        try:
+            with contextlib.closing(self.engines.llm.stream(messages)) as stream:
+                for token in stream:
+                    if cancel.is_set():
+                        break
+                    put(token.text)
+        except LlmError as exc:
+            put(exc)
+        except RuntimeError:  # the loop closed while we were generating
+            return
+        with contextlib.suppress(RuntimeError):
+            put(_END)
+
+    async def _speak_queue(self, pieces: asyncio.Queue, reply: SpokenReply) -> None:
+        while (piece := await pieces.get()) is not _END:
+            await self._speak_piece(piece, reply)
+
+    async def _speak_piece(self, piece: str, reply: SpokenReply) -> None:
+        self.events.emit("reply", text=piece, part=len(reply.pieces))
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self.tts_pool, self._synthesize, piece)
+        try:
+            audio = await asyncio.wait_for(job, self.timeouts.tts_s)
+        except asyncio.TimeoutError:
+            raise TtsError(f"piper took over {self.timeouts.tts_s:g} s on {piece[:40]!r}") from None
+        end = self.speaker.play(audio)
+        reply.pieces.append((piece, end))
+        if len(reply.pieces) == 1 and self.on_first_piece is not None:
+            self.on_first_piece()
+
+    def _synthesize(self, piece: str) -> np.ndarray:
+        clip = self.engines.tts.synthesize(piece)
+        return resample(clip, self.speaker.rate).samples

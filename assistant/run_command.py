@@ -1,0 +1,111 @@
+"""`assistant run`: build the daemon from the config and serve until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audio_format import read_wav
+from .clock import Clock
+from .config import Config
+from .engines import load_engines
+from .llm import chat_messages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Command-line options of `assistant run`."""
+
+    mic: str | None = None
+    """WAV file played as the microphone in real time (then silence)."""
+    speaker: str | None = None
+    """WAV file that records what would have been played."""
+    turns: int | None = None
+    """Exit after this many finished turns."""
+    events: str | None = None
+    """JSON-lines file of pipeline events."""
+
+
+def load_wake(config: Config, engines):
+    """The wake detector for this config, reusing the loaded speech model."""
+    from .wake import make_wake_detector
+
+    s = config.settings
+    stt = engines.stt
+    vosk = stt if stt.name == "vosk" else None
+    whisper = stt if stt.name == "whisper" else None
+    if s.wake.engine == "vad-whisper" and whisper is None:
+        from .engines import ModelChoice, load_stt
+        from .catalog import load_catalog, resolve_model
+
+        path = resolve_model(s.stt.fallback_model, "stt", config.models_dir, load_catalog())
+        whisper = load_stt(config, ModelChoice("whisper", path))
+    return make_wake_detector(s.wake, vosk_model=vosk, whisper=whisper,
+                              vad_threshold=s.endpoint.vad_threshold)
+
+
+def warm_up(engines, system_prompt: str) -> None:
+    """Prefill the system prompt and run piper once, so the first turn is as fast as later ones."""
+    engines.llm.reply(chat_messages(system_prompt, [], "Hello"), max_tokens=1)
+    engines.tts.synthesize("Ready.")
+
+
+def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None, events=None,
+                 clock=None, pin_factory=None, engines=None):
+    """Everything `run` needs, wired together (tests pass their own mic, clock, pins or engines)."""
+    from .audio_source import FileMicrophone, SoundDeviceMicrophone
+    from .audio_sink import FileSpeaker, SoundDeviceSpeaker
+    from .daemon import Daemon
+    from .events import EventLog
+    from .leds import make_leds
+    from .responder import Responder
+    from .sdnotify import Notifier
+    from .vad import VoiceActivity
+
+    s = config.settings
+    clock = clock or Clock()
+    engines = engines or load_engines(config)
+    warm_up(engines, s.llm.system_prompt)
+    if mic is None:
+        mic = (FileMicrophone([read_wav(options.mic)], clock) if options.mic
+               else SoundDeviceMicrophone(s.audio.input_device, s.audio.input_rate, s.audio.block_ms))
+    rate = s.audio.output_rate or engines.tts.rate
+    if speaker is None:
+        speaker = (FileSpeaker(Path(options.speaker), rate, clock) if options.speaker
+                   else SoundDeviceSpeaker(s.audio.output_device, rate))
+    events = events or EventLog(options.events, clock=clock.now)
+    responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s)
+    return Daemon(s, engines, mic, speaker, events, load_wake(config, engines),
+                  VoiceActivity(s.endpoint.vad_threshold), responder,
+                  make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns)
+
+
+async def serve(daemon, pin_factory=None) -> int:
+    """Run the daemon with signal handling and the push-to-talk button."""
+    from .button import make_button
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, daemon.request_stop, signal.Signals(sig).name)
+    button = make_button(daemon.settings.button, loop,
+                         lambda kind: loop.create_task(daemon.on_button(kind)), pin_factory=pin_factory)
+    if button is None and daemon.wake is None:
+        log.warning("no wake word and no button: the assistant can never be woken")
+    try:
+        return await daemon.run()
+    finally:
+        if button is not None:
+            button.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+def cmd_run(config: Config, options: RunOptions) -> int:
+    """Entry point of `assistant run`."""
+    daemon = build_daemon(config, options)
+    return asyncio.run(serve(daemon))

