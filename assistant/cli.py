@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
 
+    from .install_service import add_parser as add_install_service
+    add_install_service(sub)
+
     models = sub.add_parser("models", help="list, fetch or verify models")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     msub.add_parser("list", help="known models, installed or not")
@@ -64,6 +67,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .run_command import RunOptions, cmd_run
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
+    if args.command == "install-service":
+        from .install_service import cmd_install_service
+        return cmd_install_service(config, args.prefix, args.dry_run, out)
     if args.command == "check":
         from .check import print_findings, run_checks
         return print_findings(run_checks(config), out)

@@ -57,8 +57,12 @@ def load_config(path: Path | str | None = None) -> Config:
 
 def settings_from_mapping(data: Any, source: str = "config") -> Settings:
     """Build Settings from a parsed mapping, rejecting unknown keys, wrong types and bad ranges."""
+    from .gpio_pins import check_pin_conflicts
+
     try:
-        return _build(Settings, data, "")
+        settings = _build(Settings, data, "")
+        check_pin_conflicts(settings)
+        return settings
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -190,7 +190,7 @@ class Daemon:
     async def start_listening(self, source: str, preroll: np.ndarray | None = None,
                               followup: bool = False) -> None:
         """Record a question: after a wake word, a button press or as a follow-up."""
-        if self.phase in (Phase.THINKING, Phase.SPEAKING):
+        if self.runner.active():
             await self.barge_in(source)
         if not followup:
             self.events.emit("wake", phrase=source)

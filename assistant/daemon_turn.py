@@ -113,6 +113,7 @@ class TurnRunner:
         self._remember(question, reply)
         self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total))
         self.reply = None
+        self.task = None  # this turn is over; what follows may be interrupted on its own
         self.d.turn_finished()
         if self.d.stop_requested.is_set():
             return
@@ -173,9 +174,16 @@ class TurnRunner:
         if self.due_timers:
             self.task = asyncio.create_task(self._announce_timer(self.due_timers.pop(0)))
 
+    def active(self) -> bool:
+        """True while another task is answering or speaking."""
+        task = self.task
+        return task is not None and not task.done() and task is not asyncio.current_task()
+
     async def cancel(self) -> None:
         """Cancel the running turn (barge-in, shutdown) and wait until it has let go."""
         self.cancel_flag.set()
+        if not self.active():
+            return
         task, self.task = self.task, None
         if task is not None and not task.done():
             task.cancel()
@@ -203,7 +211,11 @@ class TurnRunner:
         from .daemon import Phase
 
         self.timers.pop(key, None)
-        if self.d.phase is Phase.IDLE and (self.task is None or self.task.done()):
+        recorder = self.d.recorder
+        waiting = self.d.phase is Phase.LISTENING and recorder is not None and not recorder.started
+        if waiting:  # nobody is talking yet: the timer goes first
+            self.d.recorder = None
+        if (self.d.phase is Phase.IDLE or waiting) and (self.task is None or self.task.done()):
             self.task = asyncio.create_task(self._announce_timer(seconds))
         else:
             self.due_timers.append(seconds)

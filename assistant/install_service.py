@@ -24,8 +24,8 @@ import yaml
 
 from .catalog import load_catalog
 from .config import DEFAULT_CONFIG, Config, settings_from_mapping
-from .engines import choose_llm
-from .errors import EX_IOERR, EX_OK, AssistantError, ConfigError
+from .engines import choose_llm, choose_stt, choose_tts
+from .errors import EX_IOERR, EX_OK, AssistantError, ConfigError, ModelError
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "systemd" / "assistant.service"
 UNIT_PATH = Path("etc/systemd/system/assistant.service")
@@ -185,8 +185,8 @@ def plan_service(config: Config, prefix: Path) -> ServicePlan:
     groups = existing_groups(prefix)
     source = config.path or DEFAULT_CONFIG
     project = Path(__file__).resolve().parent.parent
-    needed = [Path(sys.prefix), Path(sys.base_prefix), project, config.models_dir, model.resolve()]
-    hidden = home_paths([p.resolve() for p in needed])
+    needed = [Path(sys.prefix), Path(sys.base_prefix), project, config.models_dir, model]
+    hidden = home_paths([p.resolve() for p in needed + _other_models(config)])
     unit = render_unit(template, f"{assistant_command()} --config /{CONFIG_PATH} run", memory, groups,
                        hidden, mlock=config.settings.llm.mlock)
     notes = [f"{', '.join(map(str, hidden))} under a home directory: the unit shows "
@@ -195,6 +195,17 @@ def plan_service(config: Config, prefix: Path) -> ServicePlan:
     notes += _relative_model_notes(config)
     text = service_config_text(source.read_text(encoding="utf-8"), config.models_dir)
     return ServicePlan(unit, text, memory, groups, tuple(notes))
+
+
+def _other_models(config: Config) -> list[Path]:
+    # A missing voice or speech model is `assistant check`'s business, not the installer's.
+    found = []
+    for choose in (choose_stt, choose_tts):
+        try:
+            found.append(choose(config).path)
+        except ModelError:
+            pass
+    return found
 
 
 def _relative_model_notes(config: Config) -> list[str]:

@@ -11,6 +11,11 @@ PACKAGES=(
   alsa-utils                          # arecord/aplay to find devices on a Pi
 )
 
+case "$(uname -m)" in
+  aarch64|armv7l)  # Raspberry Pi OS: gpiozero's pin library for the Pi 5 (and 4)
+    apt-cache show python3-lgpio >/dev/null 2>&1 && PACKAGES+=(python3-lgpio) ;;
+esac
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -180,3 +180,14 @@ def test_relative_model_paths_are_pointed_out(tmp_path):
     finally:
         os.chdir(cwd)
     assert "note: llm.model: 'm/x.gguf' is a relative path" in output
+
+
+def test_paths_under_home_are_bound_read_only(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(install_service, "HOME_ROOTS", (project.path.parent,))
+    root = tmp_path / "root"
+    output = install(project, root)
+    unit = (root / "etc/systemd/system/assistant.service").read_text()
+    binds = re.findall(r"(?m)^BindReadOnlyPaths=(.*)$", unit)
+    assert "\nProtectHome=tmpfs\n" in unit
+    assert sorted(binds) == sorted([str(project.path.parent / "model.gguf"), str(project.models_dir)])
+    assert "under a home directory" in output

@@ -1,0 +1,138 @@
+"""The always-on daemon on real models: wake word, button barge-in, follow-ups, timers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from assistant.audio_format import read_wav, write_wav
+from assistant.synthetic_speech import concat
+from conftest import ASSISTANT, ROOT, words
+from daemon_harness import make_config, run_daemon, silence, spoken
+
+pytestmark = pytest.mark.slow
+
+
+def in_order(types: list[str], wanted: list[str]) -> bool:
+    """True when ``wanted`` appear in ``types`` in this order (others may come between)."""
+    position = 0
+    for t in types:
+        if position < len(wanted) and t == wanted[position]:
+            position += 1
+    return position == len(wanted)
+
+
+def test_run_answers_a_spoken_question_from_a_file_mic(tmp_path, tts, whisper):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, concat(silence(1.0), spoken(tts, "Hey computer."), silence(0.7),
+                          spoken(tts, "What is the capital of France?"), silence(0.3)))
+    speaker, events_file = tmp_path / "speaker.wav", tmp_path / "events.jsonl"
+    proc = subprocess.run(ASSISTANT + ["run", "--mic", str(mic), "--speaker", str(speaker),
+                                       "--turns", "1", "--events", str(events_file)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    types = [e["type"] for e in events]
+    assert in_order(types, ["ready", "idle", "wake", "listening", "transcript", "reply", "speaking",
+                            "first_audio", "turn_done", "stopping"]), types
+    assert all(b["ts"] >= a["ts"] for a, b in zip(events, events[1:]))
+    transcript = next(e for e in events if e["type"] == "transcript")["text"]
+    assert {"capital", "france"} <= words(transcript)
+    reply = " ".join(e["text"] for e in events if e["type"] == "reply")
+    heard = words(whisper.transcribe(read_wav(speaker).samples))
+    assert len(heard & words(reply)) >= min(3, len(words(reply))), (heard, reply)
+    latency = next(e for e in events if e["type"] == "first_audio")["latency_s"]
+    assert latency is not None and latency > 0
+
+
+def test_button_interrupts_a_long_answer(tmp_path, engines, tts):
+    from gpiozero.pins.mock import MockFactory
+
+    factory = MockFactory()
+    pin = factory.pin(17)
+    config = make_config(button={"pin": 17}, llm={"max_tokens": 200},
+                         conversation={"followup_window_s": 0})
+    question = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+                      spoken(tts, "Tell me a long story about a brave dragon and a knight."), silence(0.3))
+    marks = {}
+
+    def on_event(run, event):
+        speaker = run.daemon.speaker
+        if event.type == "speaking" and "pressed" not in marks:
+            marks["pressed"] = speaker.played_total
+            pin.drive_low()
+        elif event.type == "barge_in":
+            marks["barge_in"] = speaker.played_total
+            pin.drive_high()
+        elif event.type == "listening" and "barge_in" in marks:
+            marks["listening"] = True
+            run.daemon.request_stop("test")
+
+    run = run_daemon(config, engines, [question], speaker_path=tmp_path / "spk.wav",
+                     on_event=on_event, pin_factory=factory)
+    assert in_order(run.types(), ["wake", "transcript", "speaking", "barge_in", "wake", "listening"]), run.types()
+    barge = run.all("barge_in")[0]
+    assert barge.data["source"] == "button"
+    assert run.all("wake")[1].data["phrase"] == "button"
+    rate = run.daemon.speaker.rate
+    # Playback stopped within 150 ms of the press (the press itself waits out the debounce).
+    assert (marks["barge_in"] - marks["pressed"]) / rate < 0.15 + config.settings.button.bounce_s
+    full = " ".join(e.data["text"] for e in run.all("reply"))
+    history = run.daemon.runner.conversation.turns
+    spoken_part = history[-1][1] if history else ""
+    assert len(spoken_part) < len(full)  # only what was actually said is remembered
+
+
+def test_follow_up_question_uses_the_previous_turn(tmp_path, engines, tts):
+    config = make_config(conversation={"followup_window_s": 8})
+    first = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+                   spoken(tts, "My name is Alice. Please remember it."), silence(0.3))
+    follow_up = concat(spoken(tts, "What is my name?"), silence(0.3))
+
+    def on_event(run, event):
+        if event.type == "listening" and event.data.get("followup"):
+            run.daemon.mic.say(follow_up)
+
+    run = run_daemon(config, engines, [first], speaker_path=tmp_path / "spk.wav", turns=2,
+                     on_event=on_event)
+    assert in_order(run.types(), ["wake", "transcript", "llm", "turn_done", "listening",
+                                  "transcript", "llm", "turn_done"]), run.types()
+    assert run.types().count("wake") == 1  # the follow-up needed no wake word
+    llm_events = run.all("llm")
+    assert [e.data["history_turns"] for e in llm_events] == [0, 1]
+    assert "name" in words(run.all("transcript")[1].data["text"])
+    question, answer = run.daemon.runner.conversation.turns[0]
+    assert "alice" in question.lower() and answer
+
+
+def test_timer_fires_and_is_spoken(tmp_path, engines, tts, whisper):
+    config = make_config(conversation={"followup_window_s": 1})
+    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+                 spoken(tts, "Set a timer for three seconds."), silence(0.3))
+
+    def on_event(run, event):
+        if event.type == "idle" and run.all("timer_fired"):
+            run.daemon.request_stop("test")
+
+    run = run_daemon(config, engines, [mic], speaker_path=tmp_path / "spk.wav", on_event=on_event)
+    assert in_order(run.types(), ["wake", "transcript", "intent", "reply", "turn_done",
+                                  "timer_fired", "speaking", "reply", "idle"]), run.types()
+    intent = run.all("intent")[0]
+    assert intent.data == {"name": "timer", "value": 3.0}
+    set_at = intent.ts
+    fired_at = run.all("timer_fired")[0].ts
+    assert 2.0 < fired_at - set_at < 4.5
+    said = words(whisper.transcribe(read_wav(tmp_path / "spk.wav").samples))
+    assert {"timer", "done"} <= said
+
+
+def test_local_intent_answers_without_the_llm(tmp_path, engines, tts):
+    config = make_config(conversation={"followup_window_s": 0})
+    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+                 spoken(tts, "What time is it?"), silence(0.3))
+    run = run_daemon(config, engines, [mic], speaker_path=tmp_path / "spk.wav", turns=1)
+    assert run.all("intent")[0].data["name"] == "time"
+    assert "llm" not in run.types()
+    assert any(ch.isdigit() for ch in run.all("reply")[0].data["text"])
