@@ -131,9 +131,9 @@ class Daemon:
         self.phase = phase
         if phase is Phase.IDLE and self.wake is not None:
             self.wake.reset()
-        self.events.emit(phase.value, **data)
         self.leds.show(phase.value)
         self.notifier.status(phase.value)
+        self.events.emit(phase.value, **data)
 
     def fail(self, message: str, stage: str = "pipeline") -> None:
         """Report an error: event, log line, LED pattern and error tone."""

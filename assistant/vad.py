@@ -238,3 +238,34 @@ class SpeechSegmenter:
         self._run = 0
         self.in_speech = False
         return event
+
+
+class ActivityLog:
+    """Recent frame probabilities with absolute positions, to ask "was anyone speaking then?"."""
+
+    def __init__(self, vad: VoiceActivity, keep_s: float = 30.0):
+        self.vad = vad
+        self.samples_fed = 0
+        """Samples fed so far."""
+        self._first = 0  # absolute position of the oldest kept frame
+        self._probs: deque[float] = deque(maxlen=max(1, int(keep_s * ENGINE_RATE / FRAME_SAMPLES)))
+
+    def feed(self, block: np.ndarray) -> None:
+        """Add a block of any length."""
+        probs = self.vad.feed(block)
+        self.samples_fed += np.size(block)
+        overflow = max(0, len(self._probs) + len(probs) - self._probs.maxlen)
+        self._first += overflow * FRAME_SAMPLES
+        self._probs.extend(probs)
+
+    def speech_between(self, start: int, end: int) -> bool:
+        """True when a frame overlapping [start, end) counts as speech; unknown audio counts as silence."""
+        lo = max(0, (start - self._first) // FRAME_SAMPLES)
+        hi = min(len(self._probs), -(-(end - self._first) // FRAME_SAMPLES))
+        return any(self.vad.is_speech(self._probs[i]) for i in range(lo, hi))
+
+    def reset(self) -> None:
+        """Forget everything; positions continue from ``samples_fed``."""
+        self.vad.reset()
+        self._probs.clear()
+        self._first = self.samples_fed

@@ -160,7 +160,8 @@ def make_wake_detector(settings: WakeSettings, *, vosk_model=None, whisper=None,
                              "use wake.engine vad-whisper or pocketsphinx otherwise")
         from .wake_vosk import VoskWakeDetector
 
-        return VoskWakeDetector(getattr(vosk_model, "model", vosk_model), settings)
+        return VoskWakeDetector(getattr(vosk_model, "model", vosk_model), settings,
+                                vad_threshold=vad_threshold)
     if engine == "vad-whisper":
         if whisper is None:
             raise ModelError("wake.engine vad-whisper needs the whisper model (stt.fallback_model) loaded")

@@ -25,8 +25,11 @@ RESTART_S = 60.0
 
 
 def kws_threshold(threshold: float) -> float:
-    """Map strictness 0..1 to pocketsphinx's likelihood threshold 1e-40 (lenient) .. 1e-10 (strict)."""
-    return 10.0 ** -(40.0 - 30.0 * threshold)
+    """Map strictness 0..1 to pocketsphinx's threshold 1e-40 (lenient) .. 1e+20 (strict), 1e-10 at 0.5.
+
+    Measured on piper speech: 1e-10 caught 10 of 12 takes, 1e+0 7, 1e+20 none.
+    """
+    return 10.0 ** (-40.0 + 60.0 * threshold)
 
 
 class PocketsphinxWakeDetector:

@@ -16,6 +16,7 @@ import numpy as np
 from .audio_format import ENGINE_RATE, to_int16
 from .errors import ConfigError, ModelError, SttError
 from .settings import WakeSettings
+from .vad import ActivityLog, VoiceActivity
 from .wake import Refractory, WakeHit, check_phrases
 
 UNK = "[unk]"
@@ -37,9 +38,21 @@ QUIET_RESET_S = 10.0
 """Reset the recognizer after this much audio with an empty hypothesis (keeps its state small)."""
 
 
+FILLER_PAUSE_S = 0.2
+"""With fillers instead of [unk], the VAD must have heard this much silence before the phrase.
+
+Measured on the Korean model: mid-sentence English and Korean speech was forced onto the
+phrase with full confidence; real wakes follow a pause. Silero decides what a pause is
+because in noise vosk glues filler words onto the phrase.
+"""
+
+WORD_START_SLACK_S = 0.1
+"""vosk's word start times can be this early or late; the pause check ends this long before."""
+
+
 def confidence_cutoff(threshold: float) -> float:
-    """Lowest per-word confidence a phrase word may have: 0.3 (lenient) .. 0.9 (strict)."""
-    return 0.3 + 0.6 * threshold
+    """Lowest per-word confidence a phrase word may have: 0.5 (lenient) .. 0.9 (strict)."""
+    return 0.5 + 0.4 * threshold
 
 
 def _knows(model, word: str) -> bool:
@@ -69,10 +82,16 @@ class VoskWakeDetector:
 
     name = "vosk"
 
-    def __init__(self, model, settings: WakeSettings, *, fillers: Optional[Sequence[str]] = None):
+    def __init__(self, model, settings: WakeSettings, *, fillers: Optional[Sequence[str]] = None,
+                 min_pause_s: Optional[float] = None, vad_threshold: float = 0.5):
         self.phrases = check_phrases(settings.phrases)
         self.grammar = build_grammar(model, self.phrases, fillers)
         self.min_conf = confidence_cutoff(settings.threshold)
+        if min_pause_s is None:
+            min_pause_s = 0.0 if UNK in self.grammar else FILLER_PAUSE_S
+        self.min_pause_s = min_pause_s
+        """Silence (by the VAD) required before a phrase; 0 turns the check and the VAD off."""
+        self._activity = ActivityLog(VoiceActivity(vad_threshold)) if min_pause_s > 0 else None
         self._refractory = Refractory(settings.refractory_s)
         self._rec = self._recognizer(model)
         self.samples_fed = 0
@@ -93,6 +112,8 @@ class VoskWakeDetector:
     def accept(self, block: np.ndarray) -> Optional[WakeHit]:
         """Feed audio; a hit when a final result, or a partial one that has moved past it, holds a phrase."""
         self.samples_fed += np.size(block)
+        if self._activity is not None:
+            self._activity.feed(block)
         try:
             final = self._rec.AcceptWaveform(to_int16(np.asarray(block, dtype=np.float32)).tobytes())
             result = json.loads(self._rec.Result() if final else self._rec.PartialResult())
@@ -114,6 +135,14 @@ class VoskWakeDetector:
         """Drop the recognizer's utterance (its clock keeps counting, like ``samples_fed``)."""
         self._rec.Reset()
         self._quiet = 0
+        if self._activity is not None:
+            self._activity.reset()
+
+    def _paused_before(self, start_s: float) -> bool:
+        if self._activity is None:
+            return True
+        end = int((start_s - WORD_START_SLACK_S) * ENGINE_RATE)
+        return not self._activity.speech_between(end - int(self.min_pause_s * ENGINE_RATE), end)
 
     def _find(self, words: list[dict], need_follower: bool) -> Optional[WakeHit]:
         """The first phrase whose words appear in a row, confident enough (and, in a partial, followed)."""
@@ -123,6 +152,8 @@ class VoskWakeDetector:
             n = len(target)
             for i in range(len(tokens) - n + 1 - int(need_follower)):
                 if tokens[i:i + n] != target:
+                    continue
+                if not self._paused_before(float(words[i]["start"])):
                     continue
                 confs = [float(w.get("conf", 0.0)) for w in words[i:i + n]]
                 if min(confs) >= self.min_conf:

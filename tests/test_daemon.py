@@ -53,13 +53,18 @@ def test_button_interrupts_a_long_answer(tmp_path, engines, tts):
     factory = MockFactory()
     pin = factory.pin(17)
     config = make_config(button={"pin": 17}, llm={"max_tokens": 200},
-                         conversation={"followup_window_s": 0})
+                         conversation={"followup_window_s": 0},
+                         leds={"kind": "single", "idle": 5, "listening": 6, "thinking": 13,
+                               "speaking": 19, "error": 26})
+    lit = {}
     question = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
                       spoken(tts, "Tell me a long story about a brave dragon and a knight."), silence(0.3))
     marks = {}
 
     def on_event(run, event):
         speaker = run.daemon.speaker
+        if event.type in ("idle", "listening", "thinking", "speaking"):
+            lit[event.type] = [n for n in (5, 6, 13, 19, 26) if factory.pin(n).state]
         if event.type == "speaking" and "pressed" not in marks:
             marks["pressed"] = speaker.played_total
             pin.drive_low()
@@ -73,6 +78,9 @@ def test_button_interrupts_a_long_answer(tmp_path, engines, tts):
     run = run_daemon(config, engines, [question], speaker_path=tmp_path / "spk.wav",
                      on_event=on_event, pin_factory=factory)
     assert in_order(run.types(), ["wake", "transcript", "speaking", "barge_in", "wake", "listening"]), run.types()
+    # One LED per state, lit while in that state.
+    assert lit == {"idle": [5], "listening": [6], "thinking": [13], "speaking": [19]}
+    assert not any(factory.pin(n).state for n in (5, 6, 13, 19, 26))  # all off after stopping
     barge = run.all("barge_in")[0]
     assert barge.data["source"] == "button"
     assert run.all("wake")[1].data["phrase"] == "button"
