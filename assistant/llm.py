@@ -72,7 +72,8 @@ class LocalLlm:
         try:
             self.llama = Llama(
                 model_path=str(model_path), n_ctx=settings.context, n_batch=settings.batch,
-                n_threads=self.threads, n_threads_batch=self.threads,
+                n_ubatch=min(settings.ubatch, settings.batch), n_threads=self.threads,
+                n_threads_batch=settings.threads_batch or self.threads,
                 use_mmap=settings.mmap, use_mlock=settings.mlock, seed=settings.seed,
                 type_k=kv, type_v=kv, flash_attn=settings.flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:

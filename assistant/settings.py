@@ -60,8 +60,12 @@ class LlmSettings:
     """CPU threads for generation; 0 means the number of physical cores."""
     context: int = limit(2048, lo=256, hi=131072)
     """Context window in tokens (prompt, history and reply together)."""
+    threads_batch: int = limit(0, lo=0, hi=256)
+    """CPU threads for prompt processing; 0 means the same as threads."""
     batch: int = limit(256, lo=16, hi=4096)
-    """Prompt-processing batch size."""
+    """Prompt-processing batch size (logical)."""
+    ubatch: int = limit(256, lo=16, hi=4096)
+    """Physical micro-batch; smaller values lower the compute buffer on small boards."""
     mmap: bool = True
     """Map the model file instead of reading it into memory (lets the page cache share it)."""
     mlock: bool = False
