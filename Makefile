@@ -12,7 +12,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup system demo test test-fast check clean
+.PHONY: setup system demo test test-fast check bench clean
 
 include mk/service.mk
 
@@ -34,6 +34,9 @@ demo: setup
 
 check: setup
 	$(BIN)/assistant check
+
+bench: setup
+	$(BIN)/assistant bench
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

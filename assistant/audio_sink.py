@@ -15,6 +15,9 @@ from typing import Callable
 import numpy as np
 
 
+AUDIBLE = 1e-3  # about -60 dBFS: quieter samples count as silence
+
+
 class SampleQueue:
     """Thread-safe FIFO of float32 samples; ``pull`` never blocks."""
 
@@ -65,8 +68,9 @@ class SampleQueue:
 class Speaker:
     """Base of the speakers: queue, flush, drain notification and audio-played callback.
 
-    ``on_played(samples_real, at)`` runs in the audio thread; the daemon hands it to
-    its loop. ``idle`` is set whenever the queue has run dry.
+    ``on_played(count, first_loud_at)`` runs in the audio thread (the daemon hands it to
+    its loop): how many queued samples the device took, and when the first audible
+    one among them plays (None if all were silent). ``idle`` is set whenever the queue has run dry.
     """
 
     def __init__(self, rate: int) -> None:
@@ -74,7 +78,7 @@ class Speaker:
         self.queue = SampleQueue()
         self.idle = threading.Event()
         self.idle.set()
-        self.on_played: Callable[[np.ndarray, float], None] | None = None
+        self.on_played: Callable[[int, float | None], None] | None = None
         self.pushed_total = 0
         """Samples ever queued and not flushed."""
         self.played_total = 0
@@ -105,7 +109,9 @@ class Speaker:
 
     def _played(self, samples: np.ndarray, at: float) -> None:
         if self.on_played is not None:
-            self.on_played(samples, at)
+            loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
+            first_loud = at + loud[0] / self.rate if len(loud) else None
+            self.on_played(len(samples), first_loud)
 
     def start(self) -> None:
         """Begin pulling audio."""

@@ -51,7 +51,9 @@ class FileMicrophone(Microphone):
         self.block = int(ENGINE_RATE * block_s)
         self.position = 0
         self.started_at: float | None = None
-        self._pending: collections.deque[np.ndarray] = collections.deque()
+        self._pending: collections.deque[list] = collections.deque()  # [samples, started?]
+        self.clip_starts: list[int] = []
+        """Stream position where each queued clip began to play."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="file-mic", daemon=True)
@@ -62,7 +64,7 @@ class FileMicrophone(Microphone):
         """Queue speech to be 'heard' after what is already queued."""
         samples = resample(clip, ENGINE_RATE).samples
         with self._lock:
-            self._pending.append(samples)
+            self._pending.append([samples, False])
 
     def time_of(self, position: int) -> float:
         """Monotonic time at which stream sample ``position`` was (or will be) delivered."""
@@ -77,14 +79,16 @@ class FileMicrophone(Microphone):
         filled = 0
         with self._lock:
             while filled < self.block and self._pending:
-                head = self._pending[0]
+                head, started = self._pending[0]
+                if not started:
+                    self.clip_starts.append(self.position + filled)
                 take = min(self.block - filled, len(head))
                 block[filled:filled + take] = head[:take]
                 filled += take
                 if take == len(head):
                     self._pending.popleft()
                 else:
-                    self._pending[0] = head[take:]
+                    self._pending[0] = [head[take:], True]
         return block
 
     def _run(self) -> None:

@@ -8,7 +8,8 @@ from typing import Callable, TextIO
 from .catalog import load_catalog
 from .config import Config
 from .engines import choose_llm, choose_stt, choose_tts, load_llm, load_stt, load_tts
-from .errors import AssistantError, AudioDeviceError
+from .errors import EX_FAILURE, AssistantError, AudioDeviceError, ModelError
+from .memory_budget import NotEnoughMemory, available_memory, check_fits
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Finding:
     """What was checked (a config key or a device)."""
     message: str
     """What was found."""
+    exit_code: int = EX_FAILURE
+    """Exit status of `assistant check` when this is the first failure."""
 
 
 def _model_finding(key: str, choose: Callable, load: Callable, config: Config, catalog) -> list[Finding]:
@@ -33,6 +36,19 @@ def _model_finding(key: str, choose: Callable, load: Callable, config: Config, c
     if choice.note:
         found.insert(0, Finding("warn", key, choice.note))
     return found
+
+
+def _memory_finding(config: Config, catalog=None) -> Finding:
+    """Does everything `run` loads fit in the memory this process may use?"""
+    try:
+        estimate = check_fits(config, catalog=catalog)
+    except NotEnoughMemory as exc:
+        return Finding("fail", "memory", str(exc), exc.exit_code)
+    except ModelError as exc:  # a missing model: its own finding says so
+        return Finding("warn", "memory", f"not estimated ({exc})")
+    available, source = available_memory()
+    return Finding("ok", "memory", f"needs {estimate.total_mb} MB of {available} MB available "
+                   f"({source}; LLM {estimate.llm_mb}, speech and runtime {estimate.others_mb})")
 
 
 def _device_finding(config: Config, kind: str) -> Finding:
@@ -52,17 +68,21 @@ def run_checks(config: Config) -> list[Finding]:
     """Every finding for this configuration, in report order."""
     catalog = load_catalog()
     findings = [Finding("ok", "config", f"{config.path or 'built-in defaults'} is valid")]
-    findings += _model_finding("stt.model", choose_stt, load_stt, config, catalog)
-    findings += _model_finding("llm.model", choose_llm, load_llm, config, catalog)
+    memory = _memory_finding(config, catalog)
+    findings += [memory] + _model_finding("stt.model", choose_stt, load_stt, config, catalog)
+    if memory.level == "fail":  # loading it could wake the OOM killer
+        findings.append(Finding("warn", "llm.model", "not loaded: it does not fit in memory (see memory)"))
+    else:
+        findings += _model_finding("llm.model", choose_llm, load_llm, config, catalog)
     findings += _model_finding("tts.voice", choose_tts, load_tts, config, catalog)
     findings += [_device_finding(config, "input"), _device_finding(config, "output")]
     return findings
 
 
 def print_findings(findings: list[Finding], out: TextIO) -> int:
-    """Print one line per finding; exit status 1 when any failed."""
+    """Print one line per finding; the first failure's exit status (78 for memory), else 0."""
     for f in findings:
         out.write(f"{f.level.upper():4}  {f.subject}: {f.message}\n")
-    failed = sum(f.level == "fail" for f in findings)
-    out.write("all needed parts are present\n" if not failed else f"{failed} problem(s) found\n")
-    return 1 if failed else 0
+    failed = [f for f in findings if f.level == "fail"]
+    out.write("all needed parts are present\n" if not failed else f"{len(failed)} problem(s) found\n")
+    return failed[0].exit_code if failed else 0

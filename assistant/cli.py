@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
 
+    p = sub.add_parser("bench", help="measure time-to-first-audio and the stage costs")
+    p.add_argument("--turns", type=int, default=6, help="spoken questions through the daemon (default 6)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
+    p.add_argument("--stt", help="bench this speech model instead of stt.model")
+    p.add_argument("--voice", help="bench this voice instead of tts.voice")
     from .install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -67,6 +73,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .run_command import RunOptions, cmd_run
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
+    if args.command == "bench":
+        from .bench import cmd_bench
+        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)
     if args.command == "install-service":
         from .install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)

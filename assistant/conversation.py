@@ -21,9 +21,12 @@ class Conversation:
         self.turns: list[tuple[str, str]] = []
         self.last_at: float | None = None
 
-    def messages(self, question: str, now: float) -> list[dict]:
-        """The messages for a new question: system prompt, the turns that fit, the question."""
-        if self.last_at is not None and now - self.last_at > self.keep_s:
+    def messages(self, question: str, now: float, followup: bool = False) -> list[dict]:
+        """The messages for a new question: system prompt, the turns that fit, the question.
+
+        A follow-up always continues; a new wake-up continues only within ``keep_s``.
+        """
+        if not followup and self.last_at is not None and now - self.last_at > self.keep_s:
             self.turns.clear()
         fixed = self._tokens(self.system_prompt) + self._tokens(question)
         kept: list[tuple[str, str]] = []

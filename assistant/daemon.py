@@ -50,6 +50,7 @@ class Daemon:
         self.turns_left = turns
         self.phase = Phase.IDLE
         self.recorder: QuestionRecorder | None = None
+        self.listening_followup = False
         self.audio_pool = ThreadPoolExecutor(1, thread_name_prefix="audio")
         self.blocks: collections.deque = collections.deque(maxlen=MAX_QUEUED_BLOCKS)
         self.block_ready = asyncio.Event()
@@ -71,7 +72,7 @@ class Daemon:
         self.loop = loop
         self.mic.on_block = lambda b, at: loop.call_soon_threadsafe(self._enqueue_block, b, at)
         self.mic.on_error = lambda msg: loop.call_soon_threadsafe(self.fail, msg)
-        self.speaker.on_played = lambda s, at: loop.call_soon_threadsafe(self.runner.on_played, len(s), at)
+        self.speaker.on_played = lambda n, loud_at: loop.call_soon_threadsafe(self.runner.on_played, n, loud_at)
 
     # ----- life cycle
 
@@ -194,6 +195,7 @@ class Daemon:
             await self.barge_in(source)
         if not followup:
             self.events.emit("wake", phrase=source)
+        self.listening_followup = followup
         timeout = self.settings.conversation.followup_window_s if followup else None
         self.recorder = await self.loop.run_in_executor(
             self.audio_pool, lambda: QuestionRecorder(self.settings.endpoint, self.vad, timeout, preroll))

@@ -39,17 +39,18 @@ class TurnRunner:
         self.reply: SpokenReply | None = None
         self.played = asyncio.Event()
         self.speech_end_at = 0.0
+        self.speculation = None  # (speech frames when started, future of the transcript)
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.due_timers: list[float] = []
 
     # ----- speaker progress (on the loop, from the speaker thread)
 
-    def on_played(self, samples: int, at: float) -> None:
+    def on_played(self, samples: int, loud_at: float | None) -> None:
         reply = self.reply
-        if reply is not None and reply.pieces and reply.first_audio_at is None:
-            reply.first_audio_at = at
-            latency = round(at - self.speech_end_at, 3) if self.speech_end_at else None
-            self.d.events.emit("first_audio", latency_s=latency)
+        if reply is not None and reply.pieces and reply.first_audio_at is None and loud_at is not None:
+            reply.first_audio_at = loud_at
+            latency = round(loud_at - self.speech_end_at, 3) if self.speech_end_at else None
+            self.d.events.emit("first_audio", latency_s=latency, at=round(loud_at, 4))
         self.played.set()
 
     async def wait_played(self, reply: SpokenReply) -> None:
@@ -65,6 +66,13 @@ class TurnRunner:
         recorder = self.d.recorder
         if recorder is not None and recorder.started and recorder.silent_samples == 0:
             self.speech_end_at = at  # the latest block that still held speech
+        if progress.speech_resumed:
+            self.speculation = None  # the user went on: that transcript is stale
+        if progress.silence_began and recorder is not None:
+            # Transcribe now, while the end-of-speech silence is still being waited out.
+            loop = asyncio.get_running_loop()
+            self.speculation = (recorder.speech_frames,
+                                loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, recorder.audio()))
         if progress.outcome is not None:
             await self.finish_question(progress.outcome)
 
@@ -79,11 +87,14 @@ class TurnRunner:
             return
         if outcome is Outcome.TOO_LONG:
             self.d.events.emit("question_cut", seconds=round(recorder.samples / 16000, 1))
-        self.task = asyncio.create_task(self._turn(recorder.audio()), name="turn")
+        speculation, self.speculation = self.speculation, None
+        early = speculation[1] if speculation and speculation[0] == recorder.speech_frames else None
+        self.task = asyncio.create_task(self._turn(recorder.audio(), self.d.listening_followup, early),
+                                        name="turn")
 
     # ----- the turn
 
-    async def _turn(self, audio: np.ndarray) -> None:
+    async def _turn(self, audio: np.ndarray, followup: bool, early=None) -> None:
         from .daemon import Phase
 
         self.cancel_flag = threading.Event()
@@ -91,13 +102,13 @@ class TurnRunner:
         question = ""
         try:
             self.d.set_phase(Phase.THINKING)
-            question = await self._transcribe(audio)
+            question = await self._transcribe(audio, early)
             self.d.events.emit("transcript", text=question)
             if not question:
                 self.d.events.emit("no_speech")
                 self._back_to_idle()
                 return
-            await self._respond(question, reply)
+            await self._respond(question, reply, followup)
             await self.wait_played(reply)
         except asyncio.CancelledError:
             self._remember(question, reply)
@@ -111,7 +122,9 @@ class TurnRunner:
             self.d.turn_finished()
             return
         self._remember(question, reply)
-        self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total))
+        speed = reply.tokens_per_s()
+        self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total),
+                           tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None)
         self.reply = None
         self.task = None  # this turn is over; what follows may be interrupted on its own
         self.d.turn_finished()
@@ -119,15 +132,16 @@ class TurnRunner:
             return
         await self._after_turn()
 
-    async def _transcribe(self, audio: np.ndarray) -> str:
+    async def _transcribe(self, audio: np.ndarray, early=None) -> str:
+        """The transcript: the one started when silence began if no speech came after, else a new one."""
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, audio)
+        job = early or loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, audio)
         try:
             return (await asyncio.wait_for(job, self.d.settings.timeouts.stt_s)).strip()
         except asyncio.TimeoutError:
             raise SttError(f"speech-to-text took over {self.d.settings.timeouts.stt_s:g} s") from None
 
-    async def _respond(self, question: str, reply: SpokenReply) -> None:
+    async def _respond(self, question: str, reply: SpokenReply, followup: bool) -> None:
         s = self.d.settings
         intent = match_intent(question, s.intents, self.now, strip=s.wake.phrases)
         self._on_speech_start()
@@ -137,7 +151,7 @@ class TurnRunner:
             if intent.reply:
                 await self.d.responder.say(intent.reply, reply)
             return
-        messages = self.conversation.messages(question, self.d.clock.now())
+        messages = self.conversation.messages(question, self.d.clock.now(), followup)
         self.d.events.emit("llm", history_turns=(len(messages) - 2) // 2)
         await self.d.responder.answer(messages, reply, self.cancel_flag)
         if not reply.pieces and not self.cancel_flag.is_set():

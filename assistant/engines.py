@@ -115,6 +115,11 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
         choices["llm"] = (load_llm, choose_llm(config, catalog))
     if tts:
         choices["tts"] = (load_tts, choose_tts(config, catalog))
+    if llm:
+        # Refuse (exit 78) a set-up that would not fit in memory before the OOM killer does.
+        from .memory_budget import check_fits
+
+        check_fits(config, catalog=catalog, stt=stt, llm=llm, tts=tts)
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="load") as pool:
         futures = {name: pool.submit(fn, config, choice) for name, (fn, choice) in choices.items()}
         loaded = {name: future.result() for name, future in futures.items()}

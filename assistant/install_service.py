@@ -1,7 +1,7 @@
 """`assistant install-service [--prefix DIR] [--dry-run]`: install the hardened systemd unit.
 
 Writes /etc/systemd/system/assistant.service (ExecStart = this venv's `assistant`,
-MemoryMax = LLM file + 1 GiB), copies the config to /etc/assistant/config.yaml only if
+MemoryMax = the memory estimate + 25 %), copies the config to /etc/assistant/config.yaml only if
 none is there, creates the `assistant` system user, then `systemctl daemon-reload` and
 `enable`. With a prefix other than / everything is written under it (a staging root or
 an SD-card image) and no user is created and no systemctl runs.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import grp
 import json
+import math
 import os
 import pwd
 import re
@@ -26,6 +27,7 @@ from .catalog import load_catalog
 from .config import DEFAULT_CONFIG, Config, settings_from_mapping
 from .engines import choose_llm, choose_stt, choose_tts
 from .errors import EX_IOERR, EX_OK, AssistantError, ConfigError, ModelError
+from .memory_budget import MB, MemoryEstimate, estimate_memory
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "systemd" / "assistant.service"
 UNIT_PATH = Path("etc/systemd/system/assistant.service")
@@ -33,10 +35,9 @@ CONFIG_PATH = Path("etc/assistant/config.yaml")
 STATE_DIR = "/var/lib/assistant"
 USER = "assistant"
 GROUPS = ("audio", "gpio")
-GIB = 1024 ** 3
+MEMORY_HEADROOM = 1.25  # the estimate is conservative, but the OOM killer is final
 MEMORY_STEP = 256 * 1024 ** 2
 HOME_ROOTS = (Path("/home"), Path("/root"), Path("/run/user"))
-_SPLIT_GGUF = re.compile(r"-\d{5}-of-\d{5}\.gguf$")
 
 
 class InstallError(AssistantError):
@@ -61,19 +62,22 @@ class ServicePlan:
     """Things the user should know (paths under /home, relative model paths)."""
 
 
-def memory_max_bytes(model: Path) -> int:
-    """The model's size (all parts of a split GGUF) plus 1 GiB, rounded up to 256 MiB."""
-    parts = [model]
-    if _SPLIT_GGUF.search(model.name):
-        stem = _SPLIT_GGUF.sub("", model.name)
-        parts = sorted(model.parent.glob(f"{glob_escape(stem)}-*-of-*.gguf"))
-    size = sum(p.stat().st_size for p in parts) + GIB
+def memory_max_bytes(estimate: MemoryEstimate) -> int:
+    """The estimated need of the whole service plus 25 %, rounded up to 256 MiB."""
+    size = math.ceil(estimate.total_mb * MB * MEMORY_HEADROOM)
     return -(-size // MEMORY_STEP) * MEMORY_STEP
 
 
-def glob_escape(text: str) -> str:
-    """``text`` with glob wildcards taken literally."""
-    return re.sub(r"([*?\[])", r"[\1]", text)
+def service_estimate(config: Config) -> MemoryEstimate:
+    """The memory estimate of what the service loads (a missing voice or speech model is left out)."""
+    present = {}
+    for part, choose in (("stt", choose_stt), ("tts", choose_tts)):
+        try:
+            choose(config)
+            present[part] = True
+        except ModelError:
+            present[part] = False
+    return estimate_memory(config, **present)
 
 
 def assistant_command() -> str:
@@ -181,7 +185,7 @@ def plan_service(config: Config, prefix: Path) -> ServicePlan:
         raise InstallError(f"{TEMPLATE}: cannot read the unit template ({exc.strerror}); "
                            f"install the project with `pip install -e .`") from None
     model = choose_llm(config).path
-    memory = memory_max_bytes(model)
+    memory = memory_max_bytes(service_estimate(config))
     groups = existing_groups(prefix)
     source = config.path or DEFAULT_CONFIG
     project = Path(__file__).resolve().parent.parent

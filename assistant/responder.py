@@ -32,6 +32,13 @@ class SpokenReply:
     """Each piece handed to the speaker with the speaker offset where its audio ends."""
     first_audio_at: float | None = None
     """Monotonic time the first reply sample reached the speaker."""
+    token_times: list[float] = field(default_factory=list)
+    """Monotonic time each LLM token arrived (for tokens/s)."""
+
+    def tokens_per_s(self) -> float | None:
+        """Generation speed from the first to the last token."""
+        times = self.token_times
+        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
 
     def spoken(self, played_total: int) -> str:
         """The pieces whose audio was played to the end."""
@@ -94,9 +101,11 @@ class Responder:
                 break
             if isinstance(token, Exception):
                 raise token
-            text.append(token)
+            piece_text, at = token
+            text.append(piece_text)
+            reply.token_times.append(at)
             reply.text = "".join(text)
-            for piece in splitter.feed(token):
+            for piece in splitter.feed(piece_text):
                 pieces.put_nowait(piece)
         for piece in splitter.flush():
             pieces.put_nowait(piece)
@@ -109,7 +118,7 @@ class Responder:
                 for token in stream:
                     if cancel.is_set():
                         break
-                    put(token.text)
+                    put((token.text, token.at))
         except LlmError as exc:
             put(exc)
         except RuntimeError:  # the loop closed while we were generating

@@ -258,11 +258,22 @@ class ActivityLog:
         self._first += overflow * FRAME_SAMPLES
         self._probs.extend(probs)
 
-    def speech_between(self, start: int, end: int) -> bool:
-        """True when a frame overlapping [start, end) counts as speech; unknown audio counts as silence."""
-        lo = max(0, (start - self._first) // FRAME_SAMPLES)
-        hi = min(len(self._probs), -(-(end - self._first) // FRAME_SAMPLES))
-        return any(self.vad.is_speech(self._probs[i]) for i in range(lo, hi))
+    def onset_before(self, pos: int, pause_s: float) -> int:
+        """Where the speech heard at ``pos`` began after at least ``pause_s`` without speech.
+
+        Audio before the log (not fed, or forgotten) counts as silence.
+        """
+        need = max(1, round(pause_s * ENGINE_RATE / FRAME_SAMPLES))
+        k = min(len(self._probs), max(0, (pos - self._first) // FRAME_SAMPLES + 1))
+        quiet = 0
+        for i in range(k - 1, -1, -1):
+            if self.vad.is_speech(self._probs[i]):
+                quiet = 0
+            else:
+                quiet += 1
+                if quiet >= need:
+                    return self._first + (i + need) * FRAME_SAMPLES
+        return self._first
 
     def reset(self) -> None:
         """Forget everything; positions continue from ``samples_fed``."""

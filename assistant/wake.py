@@ -44,14 +44,14 @@ class WakeDetector(Protocol):
         """Feed 16 kHz float32 mono audio of any length; a hit when a phrase ended in it (or just before)."""
 
     def reset(self) -> None:
-        """Drop buffered audio and engine state (the sample count and refractory period carry on)."""
+        """Drop buffered audio, engine state and the refractory period (the sample count carries on)."""
 
 
 _NON_WORD = re.compile(r"[^\w']+|_")
 
 
 def normalise(text: str) -> str:
-    """Lower case words separated by single spaces, punctuation dropped ("Hey, Computer!" -> "hey computer")."""
+    """Lower-case words, single spaces, no punctuation: "Hey, Computer!" -> "hey computer"."""
     words = _NON_WORD.sub(" ", text.lower()).replace("'", "").split()
     return " ".join(words)
 
@@ -103,18 +103,17 @@ class PhraseMatch:
     """Index of the window's last word (inclusive)."""
 
 
-def find_phrase(transcript: str, phrases: Sequence[str], required: float,
-                max_start: Optional[int] = None) -> Optional[PhraseMatch]:
+def find_phrase(transcript: str, phrases: Sequence[str], required: float) -> Optional[PhraseMatch]:
     """Best window of the transcript matching a phrase with at least ``required`` similarity.
 
-    Windows span the phrase's word count plus or minus one (whisper splits and joins
-    words); ``max_start`` limits how far into the transcript a window may begin.
+    Windows span the phrase's word count plus or minus one, because whisper splits and
+    joins words ("heycomputer", "hey com puter").
     """
     words = normalise(transcript).split()
     best: Optional[PhraseMatch] = None
     for phrase in phrases:
         n = len(phrase.split())
-        for start in range(len(words) if max_start is None else min(len(words), max_start + 1)):
+        for start in range(len(words)):
             for size in (n - 1, n, n + 1):
                 if size < 1 or start + size > len(words):
                     continue
@@ -139,6 +138,10 @@ class Refractory:
             return None
         self._last_end = hit.end_sample
         return hit
+
+    def clear(self) -> None:
+        """Forget the previous hit (the daemon stopped feeding audio in between)."""
+        self._last_end = None
 
 
 def make_wake_detector(settings: WakeSettings, *, vosk_model=None, whisper=None,

@@ -79,6 +79,7 @@ class PocketsphinxWakeDetector:
 
     def reset(self) -> None:
         """Start a fresh utterance (drops the search state)."""
+        self._refractory.clear()
         self._restart()
 
     def _end_frame(self) -> int:

@@ -29,8 +29,9 @@ class WhisperWakeDetector:
     name = "vad-whisper"
 
     def __init__(self, whisper, settings: WakeSettings, *, vad_threshold: float = 0.5,
-                 min_segment_s: float = 0.3, prefix_s: float = 2.5, end_silence_s: float = 0.35,
+                 min_segment_s: float = 0.5, prefix_s: float = 2.5, end_silence_s: float = 0.35,
                  beam_size: Optional[int] = None):
+        """``min_segment_s`` counts the 0.25 s pre-roll: shorter segments (clicks, coughs) are skipped."""
         # A WhisperTranscriber carries the model and its settings; a bare WhisperModel works too.
         self._model = getattr(whisper, "model", whisper)
         self._language = getattr(whisper, "language", "en")
@@ -70,6 +71,7 @@ class WhisperWakeDetector:
 
     def reset(self) -> None:
         """Drop the segment in progress and the VAD state."""
+        self._refractory.clear()
         self._segmenter.reset()
         self._handled = False
 

@@ -144,3 +144,18 @@ def test_local_intent_answers_without_the_llm(tmp_path, engines, tts):
     assert run.all("intent")[0].data["name"] == "time"
     assert "llm" not in run.types()
     assert any(ch.isdigit() for ch in run.all("reply")[0].data["text"])
+
+
+def test_two_wake_word_questions_in_a_row(tmp_path, engines, tts):
+    # After a turn the wake word works again at once (no refractory carried over the turn).
+    config = make_config(conversation={"followup_window_s": 0})
+    one = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "What time is it?"))
+    two = concat(silence(0.3), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "What is the date today?"))
+
+    def on_event(run, event):
+        if event.type == "idle" and len(run.all("turn_done")) == 1 and not run.daemon.mic.clip_starts[1:]:
+            run.daemon.mic.say(two)
+
+    run = run_daemon(config, engines, [one], speaker_path=tmp_path / "spk.wav", turns=2, on_event=on_event)
+    assert [e.data["name"] for e in run.all("intent")] == ["time", "date"]
+    assert run.types().count("wake") == 2

@@ -13,10 +13,21 @@ import yaml
 from assistant import install_service
 from assistant.config import load_config, settings_from_mapping
 from assistant.install_service import (InstallError, cmd_install_service, home_paths, memory_max_bytes,
-                                       render_unit, service_config_text)
+                                       render_unit, service_config_text, service_estimate)
+from assistant.memory_budget import MemoryEstimate
+from gguf_fakes import CATALOG_ARCHS, header, write_gguf
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB, MIB = 1024 ** 3, 1024 ** 2
+LLAMA_3B = CATALOG_ARCHS["llama-3.2-3b-instruct-q4_k_m"]
+
+
+def expected_memory_max(config) -> str:
+    """MemoryMax for the project: the estimate + 25 %, in whole 256 MiB steps."""
+    value = memory_max_bytes(service_estimate(config))
+    # 3.5 GiB of weights, 235 MB of KV cache at context 2048, compute, whisper, piper, runtime:
+    assert int(3.5 * GIB) + 235e6 < value <= (int(3.5 * GIB) + 1.5e9) * 1.25 + 256 * MIB
+    return f"MemoryMax={value // MIB}M"
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +40,10 @@ def nothing_runs(monkeypatch):
 
 @pytest.fixture
 def project(tmp_path):
-    """A config in its own folder whose LLM is a 3.5 GiB (sparse) file."""
+    """A config in its own folder whose LLM is a 3.5 GiB (sparse) file with a Llama 3B header."""
     folder = tmp_path / "project"
     folder.mkdir()
-    model = folder / "model.gguf"
-    with model.open("wb") as f:
-        f.truncate(int(3.5 * GIB))
+    model = write_gguf(folder / "model.gguf", header(LLAMA_3B), size=int(3.5 * GIB))
     text = (ROOT / "config.yaml").read_text().replace("model: smollm2-135m-instruct", f"model: {model}")
     path = folder / "config.yaml"
     path.write_text(text)
@@ -51,7 +60,7 @@ def test_prefix_install_writes_unit_and_config(project, tmp_path):
     root = tmp_path / "root"
     output = install(project, root)
     unit = (root / "etc/systemd/system/assistant.service").read_text()
-    assert "\nMemoryMax=4608M\n" in unit  # 3.5 GiB + 1 GiB, rounded up to 256 MiB
+    assert f"\n{expected_memory_max(project)}\n" in unit
     exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit).group(1)
     assert exec_start.endswith(" --config /etc/assistant/config.yaml run")
     assert exec_start.split()[0].startswith("/") and "assistant" in exec_start
@@ -87,7 +96,7 @@ def test_dry_run_writes_nothing(project, tmp_path):
     root = tmp_path / "root"
     output = install(project, root, dry_run=True)
     assert not root.exists()
-    assert "would write" in output and "skipped (dry run)" in output and "MemoryMax=4608M" in output
+    assert "would write" in output and "skipped (dry run)" in output and expected_memory_max(project) in output
 
 
 def test_dry_run_on_the_real_system_writes_and_runs_nothing(project, monkeypatch):
@@ -122,14 +131,21 @@ def test_groups_follow_the_target_system(project, tmp_path):
     assert "SupplementaryGroups" not in (root / "etc/systemd/system/assistant.service").read_text()
 
 
-def test_memory_max_rounds_up_and_sums_split_models(tmp_path):
-    small = tmp_path / "small.gguf"
-    small.write_bytes(b"x" * 1000)
-    assert memory_max_bytes(small) == 1280 * MIB  # 1 GiB + 1000 B -> next 256 MiB
-    for n in (1, 2):
-        with (tmp_path / f"big-0000{n}-of-00002.gguf").open("wb") as f:
-            f.truncate(GIB)
-    assert memory_max_bytes(tmp_path / "big-00001-of-00002.gguf") == 3 * GIB
+def test_memory_max_is_the_estimate_plus_a_quarter_rounded_up():
+    def total(mb):
+        return MemoryEstimate("m", 2048, mb - 110, 0, 0, 0, 0, 0, 110)
+    assert memory_max_bytes(total(1000)) == 1280 * MIB  # 1250 MB = 1192 MiB -> next 256 MiB
+    assert memory_max_bytes(total(858)) == 1024 * MIB  # 1072.5 MB = 1022.8 MiB
+    assert memory_max_bytes(total(859)) == 1280 * MIB  # 1073.75 MB is just over 1 GiB
+
+
+def test_memory_max_counts_every_part_of_a_split_model(tmp_path):
+    folder = tmp_path / "split"
+    folder.mkdir()
+    write_gguf(folder / "big-00001-of-00002.gguf", header(LLAMA_3B), size=GIB)
+    write_gguf(folder / "big-00002-of-00002.gguf", {"split.no": 1}, size=GIB)
+    (folder / "config.yaml").write_text(f"llm:\n  model: {folder / 'big-00001-of-00002.gguf'}\n")
+    assert service_estimate(load_config(folder / "config.yaml")).llm_weights == 2148  # 2 GiB
 
 
 def test_config_text_rewrites_only_models_dir():
@@ -168,8 +184,7 @@ def test_render_unit_fills_in_every_placeholder():
 def test_relative_model_paths_are_pointed_out(tmp_path):
     folder = tmp_path / "p"
     (folder / "m").mkdir(parents=True)
-    with (folder / "m" / "x.gguf").open("wb") as f:
-        f.truncate(10)
+    write_gguf(folder / "m" / "x.gguf", header(LLAMA_3B, vocab_as_tokens=False))
     (folder / "config.yaml").write_text("llm:\n  model: m/x.gguf\n")
     config = load_config(folder / "config.yaml")
     import os

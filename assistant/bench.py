@@ -1,0 +1,176 @@
+"""`assistant bench`: time-to-first-audio of the real daemon against the naive pipeline and the floor.
+
+The bench speaks its own questions into the daemon's file microphone (so the end of
+speech is known to the sample), records the speaker, and times every stage alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from .audio_format import ENGINE_RATE, resample
+from .bench_report import machine_info, print_table
+from .bench_stages import measure_stages, silence, speech_end
+from .config import Config, settings_from_mapping
+from .engines import load_engines
+from .synthetic_speech import concat
+
+QUESTIONS = (
+    "What is the capital of France?",
+    "How many legs does a spider have?",
+    "What color is the sky on a clear day?",
+    "Who wrote Romeo and Juliet?",
+    "What is the boiling point of water?",
+    "Name a fruit that is yellow.",
+)
+NO_WAKE_SPEECH = ("The weather has been mild this week, with a little rain on Tuesday and "
+                  "sunshine most afternoons. The garden is doing well and the tomatoes are almost ripe.")
+
+
+def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
+    """The user's config with the bench's overrides: fresh conversations, no chimes."""
+    data = dataclasses.asdict(config.settings)
+    data["conversation"].update(followup_window_s=0, keep_history_s=0)
+    data["sounds"].update(wake=False, error=False)
+    for section, key, value in (("llm", "model", llm), ("stt", "model", stt), ("tts", "voice", voice)):
+        if value:
+            data[section][key] = value
+    if stt:
+        data["stt"]["engine"] = "auto"
+    return Config(settings_from_mapping(data), config.path)
+
+
+def speak(tts, text: str):
+    return resample(tts.synthesize(text), ENGINE_RATE)
+
+
+async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
+    """Ask each question through the running daemon; return its measurements."""
+    from .daemon_driver import DaemonDriver
+
+    driver = DaemonDriver(config, engines, workdir / "speaker.wav", workdir / "events.jsonl")
+    await driver.start()
+    wake = speak(engines.tts, "Hey computer.")
+    ttfa, speeds, heard = [], [], []
+    for q_clip in questions:
+        clip = concat(silence(0.4), wake, silence(0.6), q_clip)
+        before = driver.say(clip)
+        _, done = await driver.wait_for("turn_done", before)
+        start = driver.mic.clip_starts[-1]
+        spoke_until = driver.mic.time_of(start + speech_end(clip))
+        first = [e for e in driver.events[before:] if e.type == "first_audio"]
+        transcript = [e for e in driver.events[before:] if e.type == "transcript"]
+        heard.append(transcript[0].data["text"] if transcript else "")
+        if first:
+            ttfa.append(first[0].data["at"] - spoke_until)
+        if done.data.get("tokens_per_s"):
+            speeds.append(done.data["tokens_per_s"])
+        await driver.wait_for("idle", before)
+    idle = await idle_cpu(driver, speak(engines.tts, NO_WAKE_SPEECH))
+    await driver.stop()
+    wake = driver.daemon.wake.name if driver.daemon.wake else "none"
+    return {"ttfa": ttfa, "speeds": speeds, "heard": heard, "wake": wake, **idle}
+
+
+async def idle_cpu(driver, speech) -> dict:
+    """CPU cores used while waiting for the wake word: on silence, then on speech without it."""
+    async def measure(seconds: float) -> float:
+        cpu, wall = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        return (time.process_time() - cpu) / (time.monotonic() - wall)
+
+    on_silence = await measure(8.0)
+    driver.say(speech)
+    on_speech = await measure(speech.seconds + 1.0)
+    return {"idle_silence": on_silence, "idle_speech": on_speech}
+
+
+def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dict | None:
+    """Idle CPU of another wake engine (same daemon, same audio)."""
+    data = dataclasses.asdict(config.settings)
+    data["wake"]["engine"] = engine
+    other = Config(settings_from_mapping(data), config.path)
+
+    async def run():
+        from .daemon_driver import DaemonDriver
+
+        driver = DaemonDriver(other, engines, workdir / f"speaker-{engine}.wav")
+        await driver.start()
+        result = await idle_cpu(driver, speak(engines.tts, NO_WAKE_SPEECH))
+        await driver.stop()
+        return result
+
+    return asyncio.run(run())
+
+
+def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dict:
+    """Everything `assistant bench` reports, as one dict."""
+    config = bench_config(config, llm, stt, voice)
+    s = config.settings
+    engines = load_engines(config)
+    questions = [speak(engines.tts, QUESTIONS[i % len(QUESTIONS)]) for i in range(turns)]
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        daemon = asyncio.run(daemon_turns(config, engines, questions, Path(tmp)))
+        pocketsphinx = (None if daemon["wake"] == "pocketsphinx"
+                        else wake_engine_idle(config, engines, "pocketsphinx", Path(tmp)))
+    stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
+    return summarize(config, engines, daemon, stages, pocketsphinx)
+
+
+def _median_p90(values) -> dict:
+    if not values:
+        return {"median": None, "p90": None}
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+    return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
+
+
+def summarize(config, engines, daemon: dict, stages, pocketsphinx) -> dict:
+    silence_s = config.settings.endpoint.silence_s
+    ttfa = _median_p90(daemon["ttfa"])
+    naive = _median_p90([c.naive_ttfa_s for c in stages])
+    floor = _median_p90([c.floor_s(silence_s) for c in stages])
+    tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
+    raw = [c.raw_tokens_per_s for c in stages if c.raw_tokens_per_s]
+    raw_tokens = statistics.median(raw) if raw else None
+    ratio = lambda a, b: round(a / b, 3) if a and b else None  # noqa: E731
+    return {
+        "ttfa_s": ttfa, "naive_ttfa_s": naive, "ttfa_ratio": ratio(ttfa["median"], naive["median"]),
+        "floor_s": floor, "overhead_ratio": ratio(ttfa["median"], floor["median"]),
+        "llm_tokens_per_s": round(tokens, 1) if tokens else None,
+        "raw_tokens_per_s": round(raw_tokens, 1) if raw_tokens else None,
+        "tokens_ratio": ratio(tokens, raw_tokens),
+        "stt_rtf": round(statistics.median(c.stt_rtf for c in stages), 3),
+        "tts_rtf": round(statistics.median(c.tts_rtf for c in stages), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "idle_cpu_cores": {
+            daemon["wake"]: {
+                "silence": round(daemon["idle_silence"], 3), "speech": round(daemon["idle_speech"], 3)},
+            **({"pocketsphinx": {"silence": round(pocketsphinx["idle_silence"], 3),
+                                 "speech": round(pocketsphinx["idle_speech"], 3)}} if pocketsphinx else {}),
+        },
+        "turns": len(daemon["ttfa"]), "transcripts": daemon["heard"],
+        "stages_median_s": {
+            "endpoint_silence": silence_s,
+            "stt_final": round(statistics.median(c.stt_final_s for c in stages), 3),
+            "llm_first_sentence": round(statistics.median(c.llm_first_sentence_s for c in stages), 3),
+            "tts_first_chunk": round(statistics.median(c.tts_first_chunk_s for c in stages), 3)},
+        **machine_info(config, engines),
+    }
+
+
+def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:
+    """Entry point of `assistant bench`."""
+    result = run_bench(config, turns, llm, stt, voice)
+    if as_json:
+        out.write(json.dumps(result) + "\n")
+    else:
+        print_table(result, out)
+    return 0

@@ -1,0 +1,69 @@
+"""What machine and models a benchmark ran on, and the table it prints."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+
+
+def cpu_model() -> str:
+    """The CPU's name from /proc/cpuinfo (or the platform's guess)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "Hardware"):
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info(config, engines) -> dict:
+    """Machine, models and package versions of this run."""
+    from .llm import physical_cores
+
+    versions = {}
+    for dist in ("llama-cpp-python", "vosk", "faster-whisper", "piper-tts", "onnxruntime", "ctranslate2"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "physical_cores": physical_cores(),
+                    "arch": platform.machine(), "python": platform.python_version()},
+        "models": {"stt": f"{engines.stt.name}: {engines.stt.model_path.name}",
+                   "llm": engines.llm.model_path.name, "tts": engines.tts.model_path.name,
+                   "llm_threads": engines.llm.threads},
+        "versions": versions,
+    }
+
+
+def print_table(r: dict, out) -> None:
+    """A human-readable summary of a bench result."""
+    def row(name, value, note=""):
+        out.write(f"{name:<24}{value!s:<28}{note}\n")
+
+    m = r["machine"]
+    out.write(f"machine: {m['cpu']} ({m['cores']} cores, {m['arch']}), python {m['python']}\n")
+    out.write(f"models: {r['models']}\n\n")
+    row("ttfa_s", _mp(r["ttfa_s"]), "end of speech -> first reply audio (daemon)")
+    row("naive_ttfa_s", _mp(r["naive_ttfa_s"]), "whole transcript, whole reply, whole speech")
+    row("ttfa_ratio", r["ttfa_ratio"], "target <= 0.5")
+    row("floor_s", _mp(r["floor_s"]), "silence + STT final + LLM 1st sentence + TTS 1st chunk")
+    row("overhead_ratio", r["overhead_ratio"], "target <= 1.15")
+    row("llm_tokens_per_s", r["llm_tokens_per_s"], "inside the daemon")
+    row("raw_tokens_per_s", r["raw_tokens_per_s"], "llama-cpp-python alone")
+    row("tokens_ratio", r["tokens_ratio"], "target >= 0.95")
+    row("stt_rtf", r["stt_rtf"])
+    row("tts_rtf", r["tts_rtf"])
+    row("peak_rss_mb", r["peak_rss_mb"])
+    for engine, cores in r["idle_cpu_cores"].items():
+        row(f"idle_cpu_cores {engine}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
+    row("stages_median_s", r["stages_median_s"])
+    row("turns", r["turns"])
+
+
+def _mp(d: dict) -> str:
+    return f"median {d['median']}, p90 {d['p90']}"

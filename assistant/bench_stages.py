@@ -1,0 +1,119 @@
+"""Stage costs measured in isolation, and the naive pipeline, for `assistant bench`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio_format import ENGINE_RATE, Clip, to_int16
+from .audio_sink import AUDIBLE
+from .llm import chat_messages
+from .sentences import SentenceSplitter
+
+
+@dataclass(frozen=True)
+class StageCosts:
+    """One question's stages, each timed on its own."""
+
+    stt_final_s: float
+    """Recognizer finalisation: whisper's whole pass, or vosk's final result after streaming."""
+    stt_rtf: float
+    """Whole-question recognition time over question duration."""
+    llm_first_sentence_s: float
+    """Prompt to the first complete sentence (or clause) of the reply."""
+    tts_first_chunk_s: float
+    """Piper's time to the first audio of that sentence."""
+    tts_rtf: float
+    """Synthesis time over audio duration for the whole reply."""
+    naive_ttfa_s: float
+    """Silence, whole transcript, whole reply, whole synthesis, up to the first audible sample."""
+    raw_tokens_per_s: float | None
+    """llama-cpp-python alone, streaming the same prompt."""
+
+    def floor_s(self, silence_s: float) -> float:
+        """The unavoidable part of time-to-first-audio."""
+        return silence_s + self.stt_final_s + self.llm_first_sentence_s + self.tts_first_chunk_s
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+def stt_finalisation(stt, audio: np.ndarray) -> tuple[str, float]:
+    """(transcript, seconds the recognizer needs once the audio is complete)."""
+    if stt.name != "vosk":
+        return _timed(stt.transcribe, audio)
+    import json
+
+    rec = stt.recognizer()
+    rec.AcceptWaveform(to_int16(audio).tobytes())  # streamed while the user spoke
+    result, seconds = _timed(rec.FinalResult)
+    return json.loads(result).get("text", ""), seconds
+
+
+def first_audible(samples: np.ndarray, rate: int) -> float:
+    """Seconds of leading silence in synthesized speech."""
+    loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
+    return loud[0] / rate if len(loud) else 0.0
+
+
+def llm_first_sentence(llm, messages) -> tuple[str, float, list[float]]:
+    """(first piece, seconds to it, token arrival times), streaming the whole reply."""
+    start = time.perf_counter()
+    splitter, first, first_at, times = SentenceSplitter(), None, None, []
+    for token in llm.stream(messages):
+        times.append(token.at)
+        pieces = splitter.feed(token.text)
+        if first is None and pieces:
+            first, first_at = pieces[0], time.perf_counter() - start
+    if first is None:
+        rest = splitter.flush()
+        first, first_at = (rest[0] if rest else ""), time.perf_counter() - start
+    return first, first_at, times
+
+
+def raw_tokens_per_s(llm, messages) -> float | None:
+    """Generation speed of llama-cpp-python's own streaming call on the same prompt."""
+    s = llm.settings
+    times = []
+    for chunk in llm.llama.create_chat_completion(messages=messages, stream=True, max_tokens=s.max_tokens,
+                                                  temperature=s.temperature, top_p=s.top_p,
+                                                  repeat_penalty=s.repeat_penalty, seed=s.seed):
+        if chunk["choices"][0]["delta"].get("content"):
+            times.append(time.monotonic())
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
+
+
+def measure_stages(engines, question: Clip, silence_s: float, system_prompt: str) -> StageCosts:
+    """Every isolated stage cost for one spoken question (16 kHz, speech only)."""
+    text, stt_final = stt_finalisation(engines.stt, question.samples)
+    _, stt_whole = _timed(engines.stt.transcribe, question.samples)
+    messages = chat_messages(system_prompt, [], text)
+    first, first_s, _ = llm_first_sentence(engines.llm, messages)
+    start = time.perf_counter()
+    first_chunk = next(iter(engines.tts.stream(first or "Okay.")))
+    tts_first = time.perf_counter() - start + first_audible(first_chunk, engines.tts.rate)
+    reply, llm_whole = _timed(engines.llm.reply, messages)
+    clip, tts_whole = _timed(engines.tts.synthesize, reply or "Okay.")
+    naive = (silence_s + stt_whole + llm_whole + tts_whole
+             + first_audible(clip.samples, clip.rate))
+    return StageCosts(
+        stt_final_s=stt_final, stt_rtf=stt_whole / max(question.seconds, 1e-6),
+        llm_first_sentence_s=first_s, tts_first_chunk_s=tts_first,
+        tts_rtf=tts_whole / max(clip.seconds, 1e-6), naive_ttfa_s=naive,
+        raw_tokens_per_s=raw_tokens_per_s(engines.llm, messages))
+
+
+def speech_end(clip: Clip) -> int:
+    """Index just after the last audible sample of a clip."""
+    loud = np.flatnonzero(np.abs(clip.samples) > 0.01)
+    return int(loud[-1]) + 1 if len(loud) else 0
+
+
+def silence(seconds: float) -> Clip:
+    """A clip of digital silence at the engine rate."""
+    return Clip(np.zeros(int(seconds * ENGINE_RATE), np.float32), ENGINE_RATE)
