@@ -160,7 +160,8 @@ class Daemon:
         run = self.loop.run_in_executor
         while True:
             block, at = await self._next_block()
-            block = await run(self.audio_pool, self.resampler.process, block)
+            if not self.resampler.passthrough:
+                block = await run(self.audio_pool, self.resampler.process, block)
             if self.phase is Phase.LISTENING and self.recorder is not None:
                 progress = await run(self.audio_pool, self.recorder.feed, block)
                 await self.runner.on_progress(progress, at)

@@ -68,7 +68,7 @@ class TurnRunner:
             self.speech_end_at = at  # the latest block that still held speech
         if progress.speech_resumed:
             self.speculation = None  # the user went on: that transcript is stale
-        if progress.silence_began and recorder is not None:
+        if progress.silence_began and recorder is not None and self.d.settings.endpoint.early_transcript:
             # Transcribe now, while the end-of-speech silence is still being waited out.
             loop = asyncio.get_running_loop()
             self.speculation = (recorder.speech_frames,

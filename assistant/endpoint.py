@@ -80,7 +80,9 @@ class QuestionRecorder:
                 self.speech_frames += 1
                 self.silent_samples = 0
                 self.last_speech_end = self.samples
-            elif self.started and (self.vad.is_silence(prob) or self.silent_samples):
+            elif self.started:
+                # No hysteresis: the end-of-speech wait counts from the last speech frame,
+                # and a dip inside a word only restarts it.
                 began = began or self.silent_samples == 0
                 self.silent_samples += FRAME_SAMPLES
             outcome = self._outcome()

@@ -14,9 +14,12 @@ _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
 class SentenceSplitter:
     """Feed tokens, get back whole sentences; long sentences are cut at commas."""
 
-    def __init__(self, max_chars: int = 120, min_chars: int = 12):
+    def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = 30):
         self.max_chars = max_chars
         self.min_chars = min_chars
+        # The first piece is cut at an earlier comma: it decides when speech starts.
+        self.first_max_chars = first_max_chars
+        self.emitted = 0
         self.buffer = ""
 
     def feed(self, text: str) -> list[str]:
@@ -24,11 +27,13 @@ class SentenceSplitter:
         self.buffer += text
         pieces = []
         while True:
-            piece = self._take_sentence() or self._take_clause()
+            limit = self.max_chars if self.emitted else self.first_max_chars
+            piece = self._take_sentence() or self._take_clause(limit)
             if piece is None:
                 return pieces
             if _SPEAKABLE.search(piece):
                 pieces.append(piece)
+                self.emitted += 1
 
     def flush(self) -> list[str]:
         """Return whatever is left at the end of the reply."""
@@ -45,13 +50,14 @@ class SentenceSplitter:
             return head
         return None
 
-    def _take_clause(self) -> str | None:
-        if len(self.buffer) <= self.max_chars:
+    def _take_clause(self, limit: int) -> str | None:
+        if len(self.buffer) <= limit:
             return None
         cuts = [m for m in _CLAUSE.finditer(self.buffer) if m.start() >= self.min_chars]
         if not cuts:
             return None
-        cut = cuts[-1] if cuts[-1].start() <= self.max_chars else cuts[0]
+        within = [m for m in cuts if m.start() <= limit]
+        cut = within[-1] if within else cuts[0]
         head, self.buffer = self.buffer[:cut.start()].strip(), self.buffer[cut.end():]
         return head
 

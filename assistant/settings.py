@@ -160,6 +160,8 @@ class EndpointSettings:
     """Give up listening when nobody speaks this long after the wake word."""
     vad_threshold: float = limit(0.5, lo=0.05, hi=0.95)
     """Speech probability above which a block counts as speech."""
+    early_transcript: bool = True
+    """Start transcribing when the silence begins, not when it ends (wasted if the user goes on)."""
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,9 @@ def test_long_sentence_is_cut_at_a_comma():
 def test_punctuation_only_is_dropped():
     assert split_text("... !") == []
     assert split_text("") == []
+
+
+def test_first_piece_is_cut_at_an_early_comma():
+    emitted, _ = feed_words("Well, the capital of France, as most people know, is Paris and it is big")
+    released = [p for _, pieces in emitted for p in pieces]
+    assert released[0] == "Well, the capital of France,"
