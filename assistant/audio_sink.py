@@ -79,6 +79,7 @@ class Speaker:
         self.idle = threading.Event()
         self.idle.set()
         self.on_played: Callable[[int, float | None], None] | None = None
+        self.on_error: Callable[[str], None] = lambda message: None
         self.pushed_total = 0
         """Samples ever queued and not flushed."""
         self.played_total = 0
@@ -117,7 +118,10 @@ class Speaker:
         """Begin pulling audio."""
 
     def close(self) -> None:
-        """Stop and release the device."""
+        """Stop and release the device (``start`` may open it again)."""
+
+    def save(self) -> None:
+        """Keep what was played, where the speaker records it (the file speaker)."""
 
 
 class FileSpeaker(Speaker):
@@ -125,40 +129,50 @@ class FileSpeaker(Speaker):
 
     A paced thread pulls one block per block period, like a sound card would, so
     playback takes real time and barge-in can cut it short. Only real samples
-    (not the idle silence) are recorded.
+    (not the idle silence) are recorded. ``fail``/``repair`` simulate a dead output.
     """
 
     def __init__(self, path, rate: int, clock, block_s: float = 0.02) -> None:
+        from .clock import Pacer
+
         super().__init__(rate)
         self.path = path
-        self.clock = clock
         self.block = int(rate * block_s)
         self.recorded: list[np.ndarray] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="file-speaker", daemon=True)
+        self.broken = False
+        self._pacer = Pacer("file-speaker", self.block / rate, self._step, clock)
 
     def start(self) -> None:
-        self._thread.start()
+        if self.broken:
+            from .errors import AudioDeviceError
 
-    def _run(self) -> None:
-        period = self.block / self.rate
-        next_at = self.clock.now()
-        while not self._stop.is_set():
-            block = np.zeros(self.block, np.float32)
-            self._deliver(block, next_at)
-            next_at += period
-            self.clock.wait_until(next_at, self._stop)
+            raise AudioDeviceError("audio.output_device: the file speaker is broken")
+        self._pacer.start()
+
+    def _step(self, at: float) -> None:
+        self._deliver(np.zeros(self.block, np.float32), at)
+
+    def fail(self) -> None:
+        """Stop taking audio and report it, as a speaker that died mid-sentence would."""
+        self.broken = True
+        self._pacer.stop()
+        self.on_error("audio.output_device: the file speaker failed")
+
+    def repair(self) -> None:
+        """Let the next ``start`` succeed again."""
+        self.broken = False
 
     def _played(self, samples: np.ndarray, at: float) -> None:
         self.recorded.append(samples.copy())
         super()._played(samples, at)
 
     def close(self) -> None:
+        self._pacer.stop()
+
+    def save(self) -> None:
+        """Write what was played so far to the WAV file."""
         from .audio_format import Clip, write_wav
 
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
         samples = np.concatenate(self.recorded) if self.recorded else np.zeros(0, np.float32)
         write_wav(self.path, Clip(samples, self.rate))
 
@@ -183,8 +197,10 @@ class SoundDeviceSpeaker(Speaker):
         def callback(outdata, frames, time_info, status):  # PortAudio thread: copy only
             self._deliver(outdata[:, 0], time.monotonic())
 
-        def finished():
+        def finished():  # the stream ended without close(): the device failed
             self.idle.set()
+            if self.stream is not None:
+                self.on_error(f"audio.output_device: {self.device.name!r} stopped playing")
 
         try:
             self.stream = sd.OutputStream(
@@ -196,7 +212,7 @@ class SoundDeviceSpeaker(Speaker):
 
     def close(self) -> None:
         self.flush()
-        if self.stream is not None:
-            self.stream.abort()
-            self.stream.close()
-            self.stream = None
+        stream, self.stream = self.stream, None  # first, so `finished` knows it was us
+        if stream is not None:
+            stream.abort()
+            stream.close()

@@ -39,24 +39,26 @@ class Microphone:
 class FileMicrophone(Microphone):
     """Plays clips as microphone input at real-time pace, then silence.
 
-    ``say`` queues more speech while it runs (tests use it to answer follow-ups).
-    ``speech_ends`` records the stream position where each queued clip ended.
+    ``say`` queues more speech while it runs (tests and the bench use it).
+    ``unplug``/``plug`` simulate a USB microphone that goes away and comes back.
     """
 
     name = "file"
 
     def __init__(self, clips: list[Clip], clock, block_s: float = 0.03) -> None:
+        from .clock import Pacer
+
         super().__init__()
         self.clock = clock
         self.block = int(ENGINE_RATE * block_s)
         self.position = 0
         self.started_at: float | None = None
+        self.unplugged = False
         self._pending: collections.deque[list] = collections.deque()  # [samples, started?]
         self.clip_starts: list[int] = []
         """Stream position where each queued clip began to play."""
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="file-mic", daemon=True)
+        self._pacer = Pacer("file-mic", block_s, self._step, clock)
         for clip in clips:
             self.say(clip)
 
@@ -67,12 +69,26 @@ class FileMicrophone(Microphone):
             self._pending.append([samples, False])
 
     def time_of(self, position: int) -> float:
-        """Monotonic time at which stream sample ``position`` was (or will be) delivered."""
+        """Monotonic time at which stream sample ``position`` was (or will be) heard."""
         return (self.started_at or self.clock.now()) + position / ENGINE_RATE
 
     def start(self) -> None:
-        self.started_at = self.clock.now()
-        self._thread.start()
+        if self.unplugged:
+            from .errors import AudioDeviceError
+
+            raise AudioDeviceError("audio.input_device: the file microphone is unplugged")
+        self.started_at = self.clock.now() - self.position / ENGINE_RATE
+        self._pacer.start()
+
+    def unplug(self) -> None:
+        """Stop delivering audio and report the loss, as a pulled USB microphone would."""
+        self.unplugged = True
+        self._pacer.stop()
+        self.on_error("audio.input_device: the file microphone was unplugged")
+
+    def plug(self) -> None:
+        """Let the next ``start`` succeed again."""
+        self.unplugged = False
 
     def _next_block(self) -> np.ndarray:
         block = np.zeros(self.block, np.float32)
@@ -91,18 +107,13 @@ class FileMicrophone(Microphone):
                     self._pending[0] = [head[take:], True]
         return block
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            block = self._next_block()
-            self.position += len(block)
-            self.on_block(block, self.clock.now())
-            if self.clock.wait_until(self.time_of(self.position), self._stop):
-                return
+    def _step(self, at: float) -> None:
+        block = self._next_block()
+        self.position += len(block)
+        self.on_block(block, at)
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
+        self._pacer.stop()
 
 
 class SoundDeviceMicrophone(Microphone):

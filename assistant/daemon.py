@@ -110,6 +110,7 @@ class Daemon:
         self.leds.show("off")
         self.mic.close()
         self.speaker.close()
+        self.speaker.save()
         self.responder.close()
         self.audio_pool.shutdown(wait=True, cancel_futures=True)
 

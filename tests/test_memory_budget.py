@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from assistant import memory_budget
-from assistant.catalog import load_catalog
 from assistant.config import load_config
 from assistant.check import _memory_finding
 from assistant.errors import ConfigError
@@ -19,7 +18,7 @@ from assistant.memory_budget import (NotEnoughMemory, available_memory, availabl
                                      llm_parts, suggest_context)
 from assistant.settings import LlmSettings
 from conftest import ASSISTANT, ROOT
-from gguf_fakes import write_model
+from gguf_fakes import CATALOG_ARCHS, write_model
 from test_gguf_info import smollm2_path
 
 MIB = 1024 ** 2
@@ -31,13 +30,8 @@ def plenty(monkeypatch):
 
 
 def make_config(tmp_path: Path, model: str, **llm) -> object:
-    """A config whose llm.model is a header-only copy of a catalog model (or a catalog name)."""
-    if model.endswith(".gguf") or "/" in model:
-        ref = model
-    elif model in load_catalog() and model.startswith("smollm2"):
-        ref = model
-    else:
-        ref = str(write_model(tmp_path / f"{model}.gguf", model))
+    """A config whose llm.model is a header-only copy of a catalog model, or ``model`` as given."""
+    ref = str(write_model(tmp_path / f"{model}.gguf", model)) if model in CATALOG_ARCHS else model
     lines = [f"  model: {ref!r}"] + [f"  {k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in llm.items()]
     path = tmp_path / "config.yaml"
     path.write_text("llm:\n" + "\n".join(lines) + "\n")
