@@ -35,28 +35,40 @@ class Clip:
         return len(self.samples) / self.rate if self.rate else 0.0
 
 
-def read_wav(path: Path | str, rate: int | None = ENGINE_RATE) -> Clip:
-    """Read a PCM WAV file of any rate, width and channel count as mono float32.
+def read_wav(path: Path | str, rate: int | None = ENGINE_RATE, max_seconds: float | None = None) -> Clip:
+    """Read a WAV file (8/16/24/32-bit PCM or 32/64-bit float, any rate and channels) as mono float32.
 
-    With ``rate`` set, the audio is resampled to it.
+    With ``rate`` set, the audio is resampled to it. A file longer than ``max_seconds`` is
+    refused from its header, before its audio is loaded.
     """
+    from .wav_reader import read_layout
+
     path = Path(path)
     try:
-        with wave.open(str(path), "rb") as wav:
-            width, channels, src_rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
-            raw = wav.readframes(wav.getnframes())
+        with path.open("rb") as handle:
+            layout = read_layout(handle, path, os.fstat(handle.fileno()).st_size)
+            if max_seconds is not None and layout.seconds > max_seconds:
+                raise InputError(f"{path}: {layout.seconds:.0f} s of audio is over the {max_seconds:.0f} s "
+                                 f"limit; cut it, e.g. `sox IN OUT trim 0 {max_seconds:.0f}`")
+            handle.seek(layout.data_offset)
+            raw = handle.read(layout.data_bytes)
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
-    except (wave.Error, EOFError, OSError) as exc:
-        raise InputError(f"{path}: not a readable PCM WAV file ({exc}); convert it with "
-                         "`sox IN -r 16000 -c 1 -b 16 OUT.wav`") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a WAV file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
     if not raw:
         raise InputError(f"{path}: the WAV file holds no audio")
-    samples = pcm_to_float(raw, width, path)
-    if channels > 1:
-        usable = len(samples) - len(samples) % channels
-        samples = samples[:usable].reshape(-1, channels).mean(axis=1)
-    clip = Clip(np.ascontiguousarray(samples, dtype=np.float32), src_rate)
+    if layout.encoding == "float":
+        samples = np.frombuffer(raw, "<f4" if layout.width == 4 else "<f8").astype(np.float32)
+        # Float files may overshoot 1.0 or hold NaN from a broken plug-in; keep them usable.
+        samples = np.clip(np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
+    else:
+        samples = pcm_to_float(raw, layout.width, path)
+    if layout.channels > 1:
+        samples = samples.reshape(-1, layout.channels).mean(axis=1)
+    clip = Clip(np.ascontiguousarray(samples, dtype=np.float32), layout.rate)
     return resample(clip, rate) if rate else clip
 
 

@@ -183,16 +183,18 @@ class SoundDeviceSpeaker(Speaker):
     def __init__(self, device_spec: str | None, rate: int, block_s: float = 0.02) -> None:
         from .audio_devices import find_device, open_rate
 
+        self.spec = device_spec
         self.device = find_device(device_spec, "output")
         super().__init__(open_rate(self.device, rate, "output"))
         self.block = int(self.rate * block_s)
         self.stream = None
 
     def start(self) -> None:
-        from .audio_devices import _sd
+        from .audio_devices import _sd, find_device
         from .errors import AudioDeviceError
 
         sd = _sd()
+        self.device = find_device(self.spec, "output")  # by name again: it may have moved
 
         def callback(outdata, frames, time_info, status):  # PortAudio thread: copy only
             self._deliver(outdata[:, 0], time.monotonic())

@@ -117,24 +117,31 @@ class FileMicrophone(Microphone):
 
 
 class SoundDeviceMicrophone(Microphone):
-    """A sounddevice InputStream; its callback only copies the block out."""
+    """A sounddevice InputStream; its callback only copies the block out.
+
+    The device is looked up by name at every ``start``, so a re-plugged USB
+    microphone is found again under its new index.
+    """
 
     name = "sounddevice"
 
     def __init__(self, device_spec: str | None, rate: int, block_ms: int) -> None:
         super().__init__()
-        from .audio_devices import find_device, open_rate
-
-        self.device = find_device(device_spec, "input")
-        self.rate = open_rate(self.device, rate, "input")
-        self.block = int(self.rate * block_ms / 1000)
+        self.spec = device_spec
+        self.rate = rate
+        self.block_ms = block_ms
+        self.device = None
         self.stream = None
+        self.opened = False
 
     def start(self) -> None:
-        from .audio_devices import _sd
+        from .audio_devices import _sd, find_device, open_rate
         from .errors import AudioDeviceError
 
         sd = _sd()
+        self.device = find_device(self.spec, "input")
+        if not self.opened:  # the rate is fixed at the first open: the resampler depends on it
+            self.rate = open_rate(self.device, self.rate, "input")
 
         def callback(indata, frames, time_info, status):  # PortAudio thread: copy only
             self.on_block(indata[:, 0].copy(), time.monotonic())
@@ -146,11 +153,13 @@ class SoundDeviceMicrophone(Microphone):
         try:
             self.stream = sd.InputStream(
                 device=self.device.index, samplerate=self.rate, channels=1, dtype="float32",
-                blocksize=self.block, callback=callback, finished_callback=finished)
+                blocksize=int(self.rate * self.block_ms / 1000), callback=callback,
+                finished_callback=finished)
             self.stream.start()
         except sd.PortAudioError as exc:
             self.stream = None
             raise AudioDeviceError(f"audio.input_device: cannot open {self.device.name!r} ({exc})") from None
+        self.opened = True
 
     def close(self) -> None:
         stream, self.stream = self.stream, None

@@ -8,7 +8,7 @@ from typing import Callable, TextIO
 from .catalog import load_catalog
 from .config import Config
 from .engines import choose_llm, choose_stt, choose_tts, load_llm, load_stt, load_tts
-from .errors import EX_FAILURE, AssistantError, AudioDeviceError, ModelError
+from .errors import EX_CONFIG, EX_FAILURE, AssistantError, AudioDeviceError, ModelError
 from .memory_budget import NotEnoughMemory, available_memory, check_fits
 
 
@@ -31,7 +31,7 @@ def _model_finding(key: str, choose: Callable, load: Callable, config: Config, c
         choice = choose(config, catalog)
         load(config, choice)
     except AssistantError as exc:
-        return [Finding("fail", key, str(exc))]
+        return [Finding("fail", key, str(exc), exc.exit_code)]  # 78 for a bad model, like the other commands
     found = [Finding("ok", key, f"{choice.engine}: {choice.path} loads")]
     if choice.note:
         found.insert(0, Finding("warn", key, choice.note))
@@ -59,8 +59,9 @@ def _device_finding(config: Config, kind: str) -> Finding:
     try:
         device = find_device(spec, kind)
     except AudioDeviceError as exc:
-        # A named device that is absent is an error; no sound card at all only limits `run`.
-        return Finding("fail" if spec else "warn", key, str(exc))
+        # A named device that is absent is a config error (78); no sound card at all only
+        # limits `run` (which waits for a USB microphone to come back).
+        return Finding("fail" if spec else "warn", key, str(exc), EX_CONFIG)
     return Finding("ok", key, f"{device.index}: {device.name} ({device.default_rate} Hz)")
 
 

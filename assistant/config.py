@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from pathlib import Path
 from typing import Any, Mapping
@@ -130,6 +131,8 @@ def _check_range(value: Any, key: str, meta: Mapping[str, Any]):
     for item in items:
         if choices is not None and item not in choices:
             raise ConfigError(f"{key}: {_show(item)} is not allowed; choose one of {', '.join(map(str, choices))}")
+        if isinstance(item, float) and not math.isfinite(item):  # .nan passes every comparison
+            raise ConfigError(f"{key}: {item} is not a usable number; give a finite value")
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if (lo is not None and item < lo) or (hi is not None and item > hi):
                 raise ConfigError(f"{key}: {item} is out of range; allowed {lo} to {hi}")

@@ -14,12 +14,16 @@ class Conversation:
 
     def __init__(self, system_prompt: str, context: int, max_tokens: int,
                  count_tokens: Callable[[str], int], keep_s: float) -> None:
-        self.system_prompt = system_prompt
-        self.budget = context - max_tokens - SAFETY_TOKENS
         self.count_tokens = count_tokens
-        self.keep_s = keep_s
+        self.configure(system_prompt, context, max_tokens, keep_s)
         self.turns: list[tuple[str, str]] = []
         self.last_at: float | None = None
+
+    def configure(self, system_prompt: str, context: int, max_tokens: int, keep_s: float) -> None:
+        """(Re)set the prompt and the token budget."""
+        self.system_prompt = system_prompt
+        self.budget = context - max_tokens - SAFETY_TOKENS
+        self.keep_s = keep_s
 
     def messages(self, question: str, now: float, followup: bool = False) -> list[dict]:
         """The messages for a new question: system prompt, the turns that fit, the question.

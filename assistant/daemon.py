@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 
 import numpy as np
 
 from .audio_format import ENGINE_RATE
+from .device_supervisor import DeviceSupervisor
 from .endpoint import Outcome, QuestionRecorder
+from .errors import AudioDeviceError
 from .resample_stream import StreamResampler
+from .stage_pool import StagePool
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class Daemon:
         self.phase = Phase.IDLE
         self.recorder: QuestionRecorder | None = None
         self.listening_followup = False
-        self.audio_pool = ThreadPoolExecutor(1, thread_name_prefix="audio")
+        self.audio_pool = StagePool("audio", AudioDeviceError)
         self.blocks: collections.deque = collections.deque(maxlen=MAX_QUEUED_BLOCKS)
         self.block_ready = asyncio.Event()
         self.ring: collections.deque = collections.deque()
@@ -60,18 +62,21 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.exit_code = 0
         self.runner = TurnRunner(self, engines)
-        self.resampler = StreamResampler(mic.rate, ENGINE_RATE)
+        self.supervisor = DeviceSupervisor(self)
+        self.resampler = StreamResampler(ENGINE_RATE, ENGINE_RATE)
 
     # ----- thread hand-offs: these run on the loop, scheduled from audio threads
 
     def _enqueue_block(self, block: np.ndarray, at: float) -> None:
         self.blocks.append((block, at))
+        self.last_block_at = at  # audio is arriving, however busy the analysis is
         self.block_ready.set()
 
     def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.mic.on_block = lambda b, at: loop.call_soon_threadsafe(self._enqueue_block, b, at)
-        self.mic.on_error = lambda msg: loop.call_soon_threadsafe(self.fail, msg)
+        self.mic.on_error = lambda msg: loop.call_soon_threadsafe(self.supervisor.lost, "mic", msg)
+        self.speaker.on_error = lambda msg: loop.call_soon_threadsafe(self.supervisor.lost, "speaker", msg)
         self.speaker.on_played = lambda n, loud_at: loop.call_soon_threadsafe(self.runner.on_played, n, loud_at)
 
     # ----- life cycle
@@ -79,19 +84,34 @@ class Daemon:
     async def run(self) -> int:
         """Start the audio, report ready, serve until stopped or the turns are done."""
         self._attach(asyncio.get_running_loop())
-        self.speaker.start()
-        self.mic.start()
-        await self._next_block()  # audio is flowing: only now are we ready
-        self.events.emit("ready", wake=getattr(self.wake, "name", "none"))
-        self.notifier.ready("ready")
-        self.set_phase(Phase.IDLE)
-        tasks = [asyncio.create_task(self._audio_loop(), name="audio"),
-                 asyncio.create_task(self._watchdog(), name="watchdog")]
+        self.last_block_at = self.clock.now()
+        for which, device in (("speaker", self.speaker), ("mic", self.mic)):
+            try:
+                device.start()
+            except AudioDeviceError as exc:  # e.g. the USB mic is not plugged in yet
+                self.supervisor.lost(which, str(exc))
+        self.resampler = StreamResampler(self.mic.rate, ENGINE_RATE)
+        tasks = [asyncio.create_task(self.supervisor.watch(), name="devices")]
         try:
-            await self.stop_requested.wait()
+            if await self._first_audio():  # audio is flowing: only now are we ready
+                self.events.emit("ready", wake=getattr(self.wake, "name", "none"))
+                self.notifier.ready("ready")
+                self.set_phase(Phase.IDLE)
+                tasks += [asyncio.create_task(self._audio_loop(), name="audio"),
+                          asyncio.create_task(self._watchdog(), name="watchdog")]
+                await self.stop_requested.wait()
         finally:
             await self._shutdown(tasks)
         return self.exit_code
+
+    async def _first_audio(self) -> bool:
+        """Wait for the first microphone block (True) or a stop request (False)."""
+        block = asyncio.ensure_future(self._next_block())
+        stop = asyncio.ensure_future(self.stop_requested.wait())
+        await asyncio.wait({block, stop}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (block, stop):
+            task.cancel()
+        return block.done() and not block.cancelled()
 
     def request_stop(self, reason: str = "signal") -> None:
         """Ask the daemon to stop (signal handlers, --turns)."""
@@ -112,7 +132,7 @@ class Daemon:
         self.speaker.close()
         self.speaker.save()
         self.responder.close()
-        self.audio_pool.shutdown(wait=True, cancel_futures=True)
+        self.audio_pool.close()
 
     async def _watchdog(self) -> None:
         from .sdnotify import watchdog_interval_s
@@ -137,12 +157,12 @@ class Daemon:
         self.notifier.status(phase.value)
         self.events.emit(phase.value, **data)
 
-    def fail(self, message: str, stage: str = "pipeline") -> None:
+    def fail(self, message: str, stage: str = "pipeline", tone: bool = True) -> None:
         """Report an error: event, log line, LED pattern and error tone."""
         log.error("%s", message)
         self.events.emit("error", stage=stage, message=message)
         self.leds.show("error")
-        if self.settings.sounds.error:
+        if tone and self.settings.sounds.error:
             from .tones import error_tone
 
             self.speaker.play(error_tone(self.speaker.rate))
@@ -153,21 +173,19 @@ class Daemon:
         while not self.blocks:
             self.block_ready.clear()
             await self.block_ready.wait()
-        block, at = self.blocks.popleft()
-        self.last_block_at = at
-        return block, at
+        return self.blocks.popleft()
 
     async def _audio_loop(self) -> None:
-        run = self.loop.run_in_executor
+        run = self.audio_pool.submit
         while True:
             block, at = await self._next_block()
             if not self.resampler.passthrough:
-                block = await run(self.audio_pool, self.resampler.process, block)
+                block = await run(self.resampler.process, block)
             if self.phase is Phase.LISTENING and self.recorder is not None:
-                progress = await run(self.audio_pool, self.recorder.feed, block)
+                progress = await run(self.recorder.feed, block)
                 await self.runner.on_progress(progress, at)
             elif self._wake_listens():
-                hit = await run(self.audio_pool, self.wake.accept, block)
+                hit = await run(self.wake.accept, block)
                 self._remember(block)
                 if hit is not None:
                     await self.start_listening(hit.phrase, preroll=self._since(hit.end_sample))
@@ -199,8 +217,8 @@ class Daemon:
             self.events.emit("wake", phrase=source)
         self.listening_followup = followup
         timeout = self.settings.conversation.followup_window_s if followup else None
-        self.recorder = await self.loop.run_in_executor(
-            self.audio_pool, lambda: QuestionRecorder(self.settings.endpoint, self.vad, timeout, preroll))
+        self.recorder = await self.audio_pool.submit(
+            lambda: QuestionRecorder(self.settings.endpoint, self.vad, timeout, preroll))
         self.set_phase(Phase.LISTENING, followup=followup)
         if self.settings.sounds.wake and not followup:
             from .tones import wake_tone
@@ -222,6 +240,41 @@ class Daemon:
         elif kind == "released" and self.settings.button.mode == "hold":
             if self.phase is Phase.LISTENING and self.recorder is not None:
                 await self.runner.finish_question(Outcome.RELEASED)
+
+    def device_lost(self, which: str) -> None:
+        """Drop what depended on a lost device: the question being heard, or the reply."""
+        if which == "mic" and self.phase is Phase.LISTENING:
+            self.recorder = None
+            self.set_phase(Phase.IDLE)
+        elif which == "speaker":
+            self.speaker.flush()
+            self.loop.create_task(self.runner.end_turn_now())
+        self.leds.show("error")
+
+    def device_restored(self, which: str) -> None:
+        """A device is back: say so and show the normal state again."""
+        self.events.emit("recovered", device=which)
+        if which == "mic":
+            self.resampler = StreamResampler(self.mic.rate, ENGINE_RATE)
+        self.leds.show(self.phase.value)
+
+    def apply_settings(self, new) -> None:
+        """Use a reloaded config: live where possible, else restart through systemd (exit 75)."""
+        from .errors import EX_TEMPFAIL
+        from .settings_reload import changed_keys, needs_restart
+
+        changed = changed_keys(self.settings, new)
+        restart = [k for k in changed if needs_restart(k)]
+        if restart:
+            log.warning("config reload: %s need a restart; restarting", ", ".join(restart))
+            self.exit_code = EX_TEMPFAIL
+            self.request_stop("reload")
+            return
+        self.settings = new
+        self.runner.apply_settings(new)
+        self.responder.timeouts, self.responder.llm_timeout_s = new.timeouts, new.llm.timeout_s
+        self.events.emit("reloaded", keys=changed)
+        log.info("config reloaded: %s", ", ".join(changed) or "no changes")
 
     def turn_finished(self) -> None:
         """Count a finished turn; stop when --turns is reached."""

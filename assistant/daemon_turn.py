@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import numpy as np
@@ -18,6 +17,7 @@ from .endpoint import Outcome
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
 from .responder import SpokenReply
+from .stage_pool import StagePool
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class TurnRunner:
         self.conversation = Conversation(
             s.llm.system_prompt, s.llm.context, s.llm.max_tokens,
             engines.llm.count_tokens, s.conversation.keep_history_s)
-        self.stt_pool = ThreadPoolExecutor(1, thread_name_prefix="stt")
+        self.stt_pool = StagePool("stt", SttError)
         self.task: asyncio.Task | None = None
         self.cancel_flag = threading.Event()
         self.reply: SpokenReply | None = None
@@ -67,14 +67,21 @@ class TurnRunner:
         if recorder is not None and recorder.started and recorder.silent_samples == 0:
             self.speech_end_at = at  # the latest block that still held speech
         if progress.speech_resumed:
-            self.speculation = None  # the user went on: that transcript is stale
+            self._drop_speculation()  # the user went on: that transcript is stale
         if progress.silence_began and recorder is not None and self.d.settings.endpoint.early_transcript:
+            self._drop_speculation()
             # Transcribe now, while the end-of-speech silence is still being waited out.
             loop = asyncio.get_running_loop()
             self.speculation = (recorder.speech_frames,
-                                loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, recorder.audio()))
+                                self.stt_pool.submit(self.engines.stt.transcribe, recorder.audio()))
         if progress.outcome is not None:
             await self.finish_question(progress.outcome)
+
+    def _drop_speculation(self) -> None:
+        if self.speculation is not None:
+            # Its outcome no longer matters, failure included.
+            self.speculation[1].add_done_callback(lambda f: f.cancelled() or f.exception())
+            self.speculation = None
 
     async def finish_question(self, outcome: Outcome) -> None:
         """Listening is over: start the turn, or go back to idle when nothing was said."""
@@ -87,8 +94,11 @@ class TurnRunner:
             return
         if outcome is Outcome.TOO_LONG:
             self.d.events.emit("question_cut", seconds=round(recorder.samples / 16000, 1))
-        speculation, self.speculation = self.speculation, None
+        speculation = self.speculation
         early = speculation[1] if speculation and speculation[0] == recorder.speech_frames else None
+        if early is None:
+            self._drop_speculation()
+        self.speculation = None
         self.task = asyncio.create_task(self._turn(recorder.audio(), self.d.listening_followup, early),
                                         name="turn")
 
@@ -134,12 +144,8 @@ class TurnRunner:
 
     async def _transcribe(self, audio: np.ndarray, early=None) -> str:
         """The transcript: the one started when silence began if no speech came after, else a new one."""
-        loop = asyncio.get_running_loop()
-        job = early or loop.run_in_executor(self.stt_pool, self.engines.stt.transcribe, audio)
-        try:
-            return (await asyncio.wait_for(job, self.d.settings.timeouts.stt_s)).strip()
-        except asyncio.TimeoutError:
-            raise SttError(f"speech-to-text took over {self.d.settings.timeouts.stt_s:g} s") from None
+        job = early or self.stt_pool.submit(self.engines.stt.transcribe, audio)
+        return (await self.stt_pool.wait(job, self.d.settings.timeouts.stt_s)).strip()
 
     async def _respond(self, question: str, reply: SpokenReply, followup: bool) -> None:
         s = self.d.settings
@@ -187,6 +193,18 @@ class TurnRunner:
         self.d.set_phase(Phase.IDLE)
         if self.due_timers:
             self.task = asyncio.create_task(self._announce_timer(self.due_timers.pop(0)))
+
+    def apply_settings(self, new) -> None:
+        """A reloaded config: the model's sampling settings and the system prompt."""
+        self.engines.llm.settings = new.llm
+        self.conversation.configure(new.llm.system_prompt, new.llm.context, new.llm.max_tokens,
+                                    new.conversation.keep_history_s)
+
+    async def end_turn_now(self) -> None:
+        """The speaker died: end the turn cleanly and go back to waiting for the wake word."""
+        if self.active():
+            await self.cancel()
+            self._back_to_idle()
 
     def active(self) -> bool:
         """True while another task is answering or speaking."""

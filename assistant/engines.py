@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import load_catalog, resolve_model
+from .catalog import installed_path, load_catalog, resolve_model
 from .config import Config
 from .errors import ModelError
 from .settings import Settings
@@ -27,11 +27,25 @@ class ModelChoice:
     """Why this choice was made, when it is a fallback."""
 
 
-def stt_engine_of(ref: str, path: Path, catalog) -> str:
-    """vosk or whisper: from the catalog entry, else from the folder's contents."""
+STT_NEEDS = {"whisper": "model.bin and tokenizer.json", "vosk": "an am/ folder"}
+
+
+def stt_engine_of(ref: str, path: Path, catalog, configured: str = "auto", key: str = "stt.model") -> str:
+    """vosk or whisper: from the catalog entry, else from the folder's contents.
+
+    A folder that is neither is refused here, naming the key, before anything loads.
+    """
     if ref in catalog:
         return catalog.get(ref).engine
-    return "whisper" if (path / "model.bin").exists() else "vosk"
+    if (path / "model.bin").is_file() and (path / "tokenizer.json").is_file():
+        return "whisper"
+    if (path / "am").is_dir() or (path / "final.mdl").is_file():
+        return "vosk"
+    if configured in STT_NEEDS:
+        what = f"not a {configured} model folder (it needs {STT_NEEDS[configured]})"
+    else:
+        what = "neither a vosk model folder (no am/) nor a faster-whisper one (no model.bin)"
+    raise ModelError(f"{key}: {path} is {what}; set it to a catalog name or a complete model folder")
 
 
 def choose_stt(config: Config, catalog=None) -> ModelChoice:
@@ -41,12 +55,16 @@ def choose_stt(config: Config, catalog=None) -> ModelChoice:
     try:
         path = resolve_model(s.model, "stt", config.models_dir, catalog)
     except ModelError:
-        if s.engine != "auto":
+        # Fall back only from a known model that is not installed yet: a mistyped path or
+        # a model of the wrong kind is the user's mistake and must be reported.
+        fallback = (s.engine == "auto" and s.model in catalog
+                    and installed_path(catalog.get(s.model), config.models_dir) is None)
+        if not fallback:
             raise
-        path = resolve_model(s.fallback_model, "stt", config.models_dir, catalog)
-        return ModelChoice(stt_engine_of(s.fallback_model, path, catalog), path,
+        path = resolve_model(s.fallback_model, "stt", config.models_dir, catalog, key="stt.fallback_model")
+        return ModelChoice(stt_engine_of(s.fallback_model, path, catalog, key="stt.fallback_model"), path,
                            note=f"{s.model} is not installed; using {s.fallback_model}")
-    engine = stt_engine_of(s.model, path, catalog)
+    engine = stt_engine_of(s.model, path, catalog, s.engine)
     if s.engine != "auto" and engine != s.engine:
         raise ModelError(f"stt.model: {s.model!r} is a {engine} model but stt.engine is {s.engine}; "
                          "make them match")

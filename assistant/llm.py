@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,7 @@ class LocalLlm:
 
         self.settings = settings
         self.model_path = model_path
+        self._lock = threading.Lock()
         self.threads = settings.threads or physical_cores()
         kv = KV_TYPES[settings.kv_cache_type]
         try:
@@ -91,9 +93,14 @@ class LocalLlm:
         previous one only prefills the new part (the KV cache is reused).
         """
         s = self.settings
+        with self._lock:  # llama.cpp's context is not thread-safe; an abandoned call may still run
+            yield from self._stream(messages, max_tokens or s.max_tokens)
+
+    def _stream(self, messages: list[dict], max_tokens: int) -> Iterator[Token]:
+        s = self.settings
         try:
             chunks = self.llama.create_chat_completion(
-                messages=messages, stream=True, max_tokens=max_tokens or s.max_tokens,
+                messages=messages, stream=True, max_tokens=max_tokens,
                 temperature=s.temperature, top_p=s.top_p, repeat_penalty=s.repeat_penalty, seed=s.seed if s.seed >= 0 else None)
             for chunk in chunks:
                 text = chunk["choices"][0]["delta"].get("content")

@@ -6,7 +6,7 @@ from typing import Sequence, TextIO
 
 from .catalog import ModelEntry, load_catalog
 from .config import Config
-from .errors import EX_DATAERR, EX_OK
+from .errors import EX_CONFIG, EX_OK
 from .model_fetch import fetch_model, verify_models
 from .model_paths import install_hint, installed_path
 
@@ -58,7 +58,7 @@ def cmd_models_fetch(config: Config, name: str, out: TextIO) -> int:
 
 
 def cmd_models_verify(config: Config, out: TextIO) -> int:
-    """Check installed models against the catalog's sizes and checksums; EX_DATAERR if any is bad."""
+    """Check installed models against the catalog's sizes and checksums; EX_CONFIG (78) if any is bad."""
     counts: dict[str, int] = {}
 
     def show(name: str, status: str, detail: str) -> None:
@@ -69,4 +69,4 @@ def cmd_models_verify(config: Config, out: TextIO) -> int:
     verify_models(load_catalog(), config.models_dir, on_result=show)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     out.write(f"{summary}\n")
-    return EX_DATAERR if counts.get("bad") else EX_OK
+    return EX_CONFIG if counts.get("bad") else EX_OK  # a corrupt model is a ModelError (78)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +18,9 @@ import numpy as np
 from .audio_format import resample
 from .errors import LlmError, TtsError
 from .sentences import SentenceSplitter
+from .stage_pool import StagePool
+
+log = logging.getLogger(__name__)
 
 _END = object()
 
@@ -54,15 +57,15 @@ class Responder:
         self.events = events
         self.timeouts = timeouts
         self.llm_timeout_s = llm_timeout_s
-        self.llm_pool = ThreadPoolExecutor(1, thread_name_prefix="llm")
-        self.tts_pool = ThreadPoolExecutor(1, thread_name_prefix="tts")
+        self.llm_pool = StagePool("llm", LlmError)
+        self.tts_pool = StagePool("tts", TtsError)
         self.on_first_piece = None
         """Called on the loop when a reply's first audio is queued (the daemon turns to speaking)."""
 
     def close(self) -> None:
         """Let the worker threads end (a running native call finishes first)."""
-        self.llm_pool.shutdown(wait=False, cancel_futures=True)
-        self.tts_pool.shutdown(wait=False, cancel_futures=True)
+        self.llm_pool.close()
+        self.tts_pool.close()
 
     async def say(self, text: str, reply: SpokenReply) -> None:
         """Speak a fixed text (intents, timers), piece by piece."""
@@ -76,7 +79,7 @@ class Responder:
         loop = asyncio.get_running_loop()
         tokens: asyncio.Queue = asyncio.Queue()
         pieces: asyncio.Queue = asyncio.Queue()
-        producer = loop.run_in_executor(self.llm_pool, self._generate, messages, cancel, loop, tokens)
+        producer = self.llm_pool.submit(self._generate, messages, cancel, loop, tokens)
         speaker_task = asyncio.create_task(self._speak_queue(pieces, reply))
         try:
             await self._split_tokens(tokens, pieces, reply, loop.time() + self.llm_timeout_s)
@@ -85,8 +88,12 @@ class Responder:
         finally:
             cancel.set()
             speaker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(producer)
+            try:  # a generation that ignores the cancel flag is stuck in native code
+                await asyncio.wait_for(asyncio.shield(producer), 1.0)
+            except asyncio.TimeoutError:
+                self.llm_pool.abandon()
+            except (asyncio.CancelledError, LlmError):
+                pass
 
     async def _split_tokens(self, tokens, pieces, reply: SpokenReply, deadline: float) -> None:
         splitter, text = SentenceSplitter(), []
@@ -95,7 +102,9 @@ class Responder:
             try:
                 token = await asyncio.wait_for(tokens.get(), max(remaining, 0.001))
             except asyncio.TimeoutError:
-                self.events.emit("error", stage="llm", message="the reply took too long and was cut off")
+                if not text:  # not one token in the whole time limit: the model is stuck
+                    raise LlmError(f"no reply within llm.timeout_s ({self.llm_timeout_s:g} s)") from None
+                log.warning("reply cut off at llm.timeout_s (%g s)", self.llm_timeout_s)
                 break
             if token is _END:
                 break
@@ -132,12 +141,7 @@ class Responder:
 
     async def _speak_piece(self, piece: str, reply: SpokenReply) -> None:
         self.events.emit("reply", text=piece, part=len(reply.pieces))
-        loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self.tts_pool, self._synthesize, piece)
-        try:
-            audio = await asyncio.wait_for(job, self.timeouts.tts_s)
-        except asyncio.TimeoutError:
-            raise TtsError(f"piper took over {self.timeouts.tts_s:g} s on {piece[:40]!r}") from None
+        audio = await self.tts_pool.run(self.timeouts.tts_s, self._synthesize, piece)
         end = self.speaker.play(audio)
         reply.pieces.append((piece, end))
         if len(reply.pieces) == 1 and self.on_first_piece is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,19 +81,37 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
         speaker = (FileSpeaker(Path(options.speaker), rate, clock) if options.speaker
                    else SoundDeviceSpeaker(s.audio.output_device, rate))
     events = events or EventLog(options.events, clock=clock.now)
+    if s.debug.record_dir:  # opt-in: otherwise nothing that was said is written to disk
+        from .debug_recording import subscribe_recorder
+        subscribe_recorder(config, events)
     responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s)
     return Daemon(s, engines, mic, speaker, events, load_wake(config, engines),
                   VoiceActivity(s.endpoint.vad_threshold), responder,
                   make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns)
 
 
-async def serve(daemon, pin_factory=None) -> int:
+def reload_config(daemon, path) -> None:
+    """SIGHUP: apply a changed config file, or keep the running one if the new one is invalid."""
+    from .config import load_config
+    from .errors import ConfigError
+
+    try:
+        new = load_config(path)
+    except ConfigError as exc:
+        daemon.fail(f"config reload refused, keeping the running configuration: {exc}", stage="config")
+        return
+    daemon.apply_settings(new.settings)
+
+
+async def serve(daemon, pin_factory=None, config_path=None) -> int:
     """Run the daemon with signal handling and the push-to-talk button."""
     from .button import make_button
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, daemon.request_stop, signal.Signals(sig).name)
+    if config_path is not None:
+        loop.add_signal_handler(signal.SIGHUP, reload_config, daemon, config_path)
     button = make_button(daemon.settings.button, loop,
                          lambda kind: loop.create_task(daemon.on_button(kind)), pin_factory=pin_factory)
     if button is None and daemon.wake is None:
@@ -101,11 +121,17 @@ async def serve(daemon, pin_factory=None) -> int:
     finally:
         if button is not None:
             button.close()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
 
 
 def cmd_run(config: Config, options: RunOptions) -> int:
     """Entry point of `assistant run`."""
     daemon = build_daemon(config, options)
-    return asyncio.run(serve(daemon))
+    code = asyncio.run(serve(daemon, config_path=config.path))
+    stuck = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if stuck:  # an abandoned native call must not hold the exit (systemd waits only 5 s)
+        log.warning("exiting with worker threads still busy: %s", ", ".join(stuck))
+        logging.shutdown()
+        os._exit(code)
+    return code

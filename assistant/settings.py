@@ -197,6 +197,14 @@ class TimeoutSettings:
 
 
 @dataclass(frozen=True)
+class DebugSettings:
+    record_dir: Optional[str] = None
+    """Folder for debug recordings of transcripts and replies; empty: nothing is written."""
+    record_max_mb: float = limit(10.0, lo=0.1, hi=10000)
+    """Size cap of the recordings: the current file and one rotated file share it."""
+
+
+@dataclass(frozen=True)
 class Settings:
     models: ModelsSettings = ModelsSettings()
     """Where models are kept."""
@@ -224,3 +232,5 @@ class Settings:
     """Short feedback tones."""
     timeouts: TimeoutSettings = TimeoutSettings()
     """Per-stage time limits (the LLM's is llm.timeout_s)."""
+    debug: DebugSettings = DebugSettings()
+    """Opt-in debug recording; off by default so no conversation reaches the disk."""

@@ -14,6 +14,9 @@ from .errors import AudioDeviceError, InputError
 from .turn import run_turn
 
 FALLBACK_REPLY_WAV = Path("reply.wav")
+MAX_INPUT_S = 300.0
+"""Longest WAV `transcribe` and `ask` accept: refused from the header, so a huge file cannot
+exhaust memory; whisper takes about a tenth of real time here (much longer on a Pi)."""
 
 
 def deliver_audio(clip: Clip, out_path: str | None, config: Config, err: TextIO) -> str:
@@ -34,7 +37,7 @@ def deliver_audio(clip: Clip, out_path: str | None, config: Config, err: TextIO)
 
 def cmd_transcribe(config: Config, wav: str, as_json: bool, out: TextIO) -> int:
     """Print what is said in a WAV file."""
-    clip = read_wav(wav)
+    clip = read_wav(wav, max_seconds=MAX_INPUT_S)
     engines = load_engines(config, llm=False, tts=False)
     text = engines.stt.transcribe(clip.samples)
     if as_json:
@@ -71,7 +74,7 @@ def cmd_say(config: Config, text: str, out_path: str | None, out: TextIO) -> int
 
 def cmd_ask(config: Config, wav: str, out_path: str | None, as_json: bool, out: TextIO) -> int:
     """One full turn: a spoken question in, a spoken answer out."""
-    question = read_wav(wav)
+    question = read_wav(wav, max_seconds=MAX_INPUT_S)
     engines = load_engines(config)
     result = run_turn(engines, question)
     if not result.transcript:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError, SttError
+from .offline import force_offline
+
+NO_SPEECH_PROB = 0.6
+"""A segment above this no-speech probability ..."""
+MIN_AVG_LOGPROB = -1.0
+"""... and below this mean token log-probability is dropped as noise."""
 
 
 class WhisperTranscriber:
@@ -17,12 +22,15 @@ class WhisperTranscriber:
 
     def __init__(self, model_path: Path, *, language: str = "en", beam_size: int = 5,
                  threads: int = 0):
-        # Never let huggingface_hub try the network: the model is a local folder.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        # Never let huggingface_hub try the network (the model is a local folder), even
+        # when the environment was changed after start-up: nothing may go online at run time.
+        force_offline()
         from faster_whisper import WhisperModel
 
-        if not (model_path / "model.bin").exists():
-            raise ModelError(f"{model_path}: not a faster-whisper model folder (no model.bin)")
+        for needed in ("model.bin", "tokenizer.json"):  # without tokenizer.json it would go online
+            if not (model_path / needed).is_file():
+                raise ModelError(f"{model_path}: not a faster-whisper model folder (no {needed}); "
+                                 "set stt.model to a catalog name or a complete model folder")
         try:
             self.model = WhisperModel(str(model_path), device="cpu", compute_type="int8",
                                       cpu_threads=threads)
@@ -33,11 +41,16 @@ class WhisperTranscriber:
         self.beam_size = beam_size
 
     def transcribe(self, samples: np.ndarray) -> str:
-        """Transcript of 16 kHz float32 audio."""
+        """Transcript of 16 kHz float32 audio; '' when it holds no speech."""
         try:
+            # Whisper's own no-speech rule drops a segment that is both probably not speech
+            # and improbable text: noise gives '' instead of a hallucinated "Thank you."
+            # Stated here so a library default change cannot bring hallucinations back; a
+            # low avg_logprob alone is not enough (accented or foreign speech scores low too).
             segments, _info = self.model.transcribe(
                 samples, language=self.language, beam_size=self.beam_size,
-                condition_on_previous_text=False, vad_filter=False, without_timestamps=True)
+                condition_on_previous_text=False, vad_filter=False, without_timestamps=True,
+                no_speech_threshold=NO_SPEECH_PROB, log_prob_threshold=MIN_AVG_LOGPROB)
             return " ".join(s.text.strip() for s in segments).strip()
         except Exception as exc:
             raise SttError(f"whisper failed on the audio ({exc})") from None

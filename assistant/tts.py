@@ -60,7 +60,8 @@ class PiperTts:
             for chunk in self.voice.synthesize(text, syn_config=self.syn_config):
                 yield chunk.audio_float_array.astype(np.float32, copy=False)
         except Exception as exc:
-            raise TtsError(f"piper failed to speak {text[:40]!r} ({exc})") from None
+            # The text stays out of the message: errors reach the journal, replies must not.
+            raise TtsError(f"piper failed on a {len(text)}-character piece of the reply ({exc})") from None
 
     def synthesize(self, text: str) -> Clip:
         """The whole text as one clip."""

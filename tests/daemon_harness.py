@@ -49,7 +49,8 @@ class Run:
 
 
 def run_daemon(config: Config, engines, clips: list[Clip], *, speaker_path: Path, turns=None,
-               on_event=None, pin_factory=None, timeout_s: float = 120.0, events_path=None) -> Run:
+               on_event=None, pin_factory=None, timeout_s: float = 120.0, events_path=None,
+               unplugged: bool = False) -> Run:
     """Run the daemon until it stops (turns done, or ``on_event`` calls run.daemon.request_stop)."""
     from assistant.audio_source import FileMicrophone
 
@@ -59,6 +60,7 @@ def run_daemon(config: Config, engines, clips: list[Clip], *, speaker_path: Path
     async def main() -> None:
         events = EventLog(events_path, clock=clock.now)
         mic = FileMicrophone(clips, clock)
+        mic.unplugged = unplugged
         daemon = build_daemon(config, RunOptions(speaker=str(speaker_path), turns=turns), mic=mic,
                               events=events, clock=clock, pin_factory=pin_factory, engines=engines)
         run.daemon = daemon
