@@ -12,7 +12,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup system demo test test-fast check bench clean
+.PHONY: setup system demo test test-fast check bench soak clean
 
 include mk/service.mk
 
@@ -37,6 +37,9 @@ check: setup
 
 bench: setup
 	$(BIN)/assistant bench
+
+soak: setup
+	$(BIN)/python -m assistant.soak --turns 300
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -17,7 +17,8 @@ from .run_command import RunOptions, build_daemon, serve
 class DaemonDriver:
     """A daemon with a file microphone and a recording speaker, run as a task of this loop."""
 
-    def __init__(self, config, engines, speaker_path: Path, events_path: Path | None = None) -> None:
+    def __init__(self, config, engines, speaker_path: Path, events_path: Path | None = None,
+                 pin_factory=None) -> None:
         from .audio_source import FileMicrophone
 
         self.clock = Clock()
@@ -25,7 +26,9 @@ class DaemonDriver:
         self.log = EventLog(events_path, clock=self.clock.now)
         self.mic = FileMicrophone([], self.clock)
         self.daemon = build_daemon(config, RunOptions(speaker=str(speaker_path)), mic=self.mic,
-                                   events=self.log, clock=self.clock, engines=engines)
+                                   events=self.log, clock=self.clock, engines=engines,
+                                   pin_factory=pin_factory)
+        self.pin_factory = pin_factory
         self._changed = asyncio.Event()
         self.log.subscribe(self._on_event)
         self.task: asyncio.Task | None = None
@@ -36,7 +39,7 @@ class DaemonDriver:
 
     async def start(self) -> None:
         """Start the daemon and wait until it is ready."""
-        self.task = asyncio.create_task(serve(self.daemon))
+        self.task = asyncio.create_task(serve(self.daemon, pin_factory=self.pin_factory))
         await self.wait_for("ready")
 
     async def wait_for(self, type_: str, after: int = 0, timeout_s: float = 120.0) -> tuple[int, Event]:
