@@ -1,0 +1,96 @@
+"""Config reload on SIGHUP, and the conversation history's token budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from assistant.conversation import Conversation
+from assistant.settings import Settings
+from assistant.settings_reload import changed_keys, needs_restart
+from conftest import ASSISTANT, ROOT
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def test_history_is_trimmed_oldest_first_and_keeps_the_system_prompt():
+    conv = Conversation("Be brief.", context=200, max_tokens=50, count_tokens=count_words, keep_s=300)
+    for i in range(10):
+        conv.add(f"question number {i} " + "word " * 10, f"answer {i} " + "word " * 10, now=float(i))
+    messages = conv.messages("the new question", now=10.0)
+    assert messages[0] == {"role": "system", "content": "Be brief."}
+    assert messages[-1] == {"role": "user", "content": "the new question"}
+    kept = [m["content"] for m in messages[1:-1]]
+    assert kept and kept[-1].startswith("answer 9")  # the newest turns survive
+    assert not any(c.startswith("question number 0") for c in kept)  # the oldest went first
+    used = sum(count_words(m["content"]) + 8 for m in messages)
+    assert used <= 200 - 50
+
+
+def test_history_expires_for_a_new_wake_up_but_not_for_a_follow_up():
+    conv = Conversation("", context=2048, max_tokens=64, count_tokens=count_words, keep_s=60)
+    conv.add("my name is Alice", "Hello Alice.", now=0.0)
+    assert len(conv.messages("what is my name", now=30.0)) == 3
+    assert len(conv.messages("what is my name", now=100.0, followup=True)) == 3
+    assert len(conv.messages("what is my name", now=200.0)) == 1
+
+
+def test_changed_keys_and_what_needs_a_restart():
+    import dataclasses
+
+    old = Settings()
+    new = dataclasses.replace(old, llm=dataclasses.replace(old.llm, temperature=0.9, context=4096))
+    assert changed_keys(old, new) == ["llm.temperature", "llm.context"]
+    assert not needs_restart("llm.temperature") and needs_restart("llm.context")
+    assert needs_restart("audio.input_device") and not needs_restart("endpoint.silence_s")
+
+
+@pytest.mark.slow
+def test_sighup_keeps_the_old_config_when_the_new_one_is_invalid(tmp_path):
+    from assistant.audio_format import Clip, write_wav
+    import numpy as np
+
+    config = tmp_path / "c.yaml"
+    config.write_text("endpoint:\n  silence_s: 0.6\n")
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, Clip(np.zeros(1600, np.float32), 16000))
+    events = tmp_path / "e.jsonl"
+    proc = subprocess.Popen(ASSISTANT + ["--config", str(config), "run", "--mic", str(mic),
+                                         "--speaker", str(tmp_path / "s.wav"), "--events", str(events)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_event(kind: str, count: int = 1) -> list[dict]:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            found = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+            if sum(e["type"] == kind for e in found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no {kind} event")
+
+    try:
+        wait_event("ready")
+        config.write_text("endpoint:\n  silence_s: lots\n")
+        proc.send_signal(signal.SIGHUP)
+        found = wait_event("error")
+        assert "keeping the running configuration" in found[-1]["message"]
+        assert "endpoint.silence_s" in found[-1]["message"]
+        config.write_text("endpoint:\n  silence_s: 0.7\n")
+        proc.send_signal(signal.SIGHUP)
+        found = wait_event("reloaded")
+        assert found[-1]["keys"] == ["endpoint.silence_s"]
+        assert proc.poll() is None  # still running
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert config.read_text() == "endpoint:\n  silence_s: 0.7\n"
+    assert os.path.exists(tmp_path / "s.wav")
