@@ -41,6 +41,7 @@ class DeviceSupervisor:
     async def _recover(self, which: str) -> None:
         device = self.d.mic if which == "mic" else self.d.speaker
         for attempt, delay in enumerate(self.delays, 1):
+            self.d.notifier.extend_timeout(delay + 10)  # still starting up: systemd must wait
             await asyncio.sleep(delay)
             device.close()
             try:
