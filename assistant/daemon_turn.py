@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -20,6 +21,20 @@ from .responder import SpokenReply
 from .stage_pool import StagePool
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class EarlyStart:
+    """Work begun when the silence started, used if the user does not go on."""
+
+    speech_frames: int
+    """Speech frames heard when it began; more since then means it is stale."""
+    transcript: asyncio.Future
+    """The transcript being made."""
+    text: str | None = None
+    """The transcript, once made."""
+    prepared: tuple | None = None
+    """(Generation, past turns sent) of an LLM answer already begun."""
 
 
 class TurnRunner:
@@ -39,7 +54,8 @@ class TurnRunner:
         self.reply: SpokenReply | None = None
         self.played = asyncio.Event()
         self.speech_end_at = 0.0
-        self.speculation = None  # (speech frames when started, future of the transcript)
+        self.early: EarlyStart | None = None
+        self.generation = None
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.due_timers: list[float] = []
 
@@ -67,21 +83,34 @@ class TurnRunner:
         if recorder is not None and recorder.started and recorder.silent_samples == 0:
             self.speech_end_at = at  # the latest block that still held speech
         if progress.speech_resumed:
-            self._drop_speculation()  # the user went on: that transcript is stale
+            self._drop_early()  # the user went on: that transcript is stale
         if progress.silence_began and recorder is not None and self.d.settings.endpoint.early_transcript:
-            self._drop_speculation()
-            # Transcribe now, while the end-of-speech silence is still being waited out.
-            loop = asyncio.get_running_loop()
-            self.speculation = (recorder.speech_frames,
-                                self.stt_pool.submit(self.engines.stt.transcribe, recorder.audio()))
+            self._begin_early(recorder)
         if progress.outcome is not None:
             await self.finish_question(progress.outcome)
 
-    def _drop_speculation(self) -> None:
-        if self.speculation is not None:
-            # Its outcome no longer matters, failure included.
-            self.speculation[1].add_done_callback(lambda f: f.cancelled() or f.exception())
-            self.speculation = None
+    # ----- starting early: while the end-of-speech silence is being waited out
+
+    def _begin_early(self, recorder) -> None:
+        self._drop_early()
+        job = self.stt_pool.submit(self.engines.stt.transcribe, recorder.audio())
+        early = self.early = EarlyStart(recorder.speech_frames, job)
+        job.add_done_callback(lambda f: self._early_transcript_done(early, f))
+
+    def _early_transcript_done(self, early: EarlyStart, job) -> None:
+        if self.early is not early or job.cancelled() or job.exception() is not None:
+            return
+        early.text = job.result().strip()
+        s = self.d.settings
+        if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
+            early.prepared = self._generate(early.text, self.d.listening_followup)
+
+    def _drop_early(self) -> None:
+        early, self.early = self.early, None
+        if early is not None:
+            early.transcript.add_done_callback(lambda f: f.cancelled() or f.exception())
+            if early.prepared is not None:
+                asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
 
     async def finish_question(self, outcome: Outcome) -> None:
         """Listening is over: start the turn, or go back to idle when nothing was said."""
@@ -94,17 +123,17 @@ class TurnRunner:
             return
         if outcome is Outcome.TOO_LONG:
             self.d.events.emit("question_cut", seconds=round(recorder.samples / 16000, 1))
-        speculation = self.speculation
-        early = speculation[1] if speculation and speculation[0] == recorder.speech_frames else None
-        if early is None:
-            self._drop_speculation()
-        self.speculation = None
+        early = self.early
+        if early is None or early.speech_frames != recorder.speech_frames:
+            self._drop_early()
+            early = None
+        self.early = None
         self.task = asyncio.create_task(self._turn(recorder.audio(), self.d.listening_followup, early),
                                         name="turn")
 
     # ----- the turn
 
-    async def _turn(self, audio: np.ndarray, followup: bool, early=None) -> None:
+    async def _turn(self, audio: np.ndarray, followup: bool, early: EarlyStart | None = None) -> None:
         from .daemon import Phase
 
         self.cancel_flag = threading.Event()
@@ -112,13 +141,14 @@ class TurnRunner:
         question = ""
         try:
             self.d.set_phase(Phase.THINKING)
-            question = await self._transcribe(audio, early)
+            question = await self._transcribe(audio, early.transcript if early else None)
             self.d.events.emit("transcript", text=question)
             if not question:
                 self.d.events.emit("no_speech")
                 self._back_to_idle()
                 return
-            await self._respond(question, reply, followup)
+            prepared = early.prepared if early and early.text == question else None
+            await self._respond(question, reply, followup, prepared)
             await self.wait_played(reply)
         except asyncio.CancelledError:
             self._remember(question, reply)
@@ -147,7 +177,12 @@ class TurnRunner:
         job = early or self.stt_pool.submit(self.engines.stt.transcribe, audio)
         return (await self.stt_pool.wait(job, self.d.settings.timeouts.stt_s)).strip()
 
-    async def _respond(self, question: str, reply: SpokenReply, followup: bool) -> None:
+    def _generate(self, question: str, followup: bool):
+        """Start the LLM on a question: (generation, number of past turns sent with it)."""
+        messages = self.conversation.messages(question, self.d.clock.now(), followup)
+        return self.d.responder.start(messages), (len(messages) - 2) // 2
+
+    async def _respond(self, question: str, reply: SpokenReply, followup: bool, prepared=None) -> None:
         s = self.d.settings
         intent = match_intent(question, s.intents, self.now, strip=s.wake.phrases)
         self._on_speech_start()
@@ -157,9 +192,10 @@ class TurnRunner:
             if intent.reply:
                 await self.d.responder.say(intent.reply, reply)
             return
-        messages = self.conversation.messages(question, self.d.clock.now(), followup)
-        self.d.events.emit("llm", history_turns=(len(messages) - 2) // 2)
-        await self.d.responder.answer(messages, reply, self.cancel_flag)
+        gen, history_turns = prepared if prepared else self._generate(question, followup)
+        self.generation = gen
+        self.d.events.emit("llm", history_turns=history_turns, early=bool(prepared))
+        await self.d.responder.answer(gen, reply)
         if not reply.pieces and not self.cancel_flag.is_set():
             await self.d.responder.say("Sorry, I have no answer to that.", reply)
 
@@ -214,6 +250,8 @@ class TurnRunner:
     async def cancel(self) -> None:
         """Cancel the running turn (barge-in, shutdown) and wait until it has let go."""
         self.cancel_flag.set()
+        if self.generation is not None:
+            self.generation.cancel.set()
         if not self.active():
             return
         task, self.task = self.task, None

@@ -16,7 +16,7 @@ from .errors import EX_TEMPFAIL, AudioDeviceError
 log = logging.getLogger(__name__)
 
 REOPEN_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
-MIC_STALL_S = 2.0  # no microphone block for this long: the stream is dead
+MIC_STALL_S = 5.0  # no microphone block for this long: the stream is dead (callbacks report most losses sooner)
 SPEAKER_STALL_S = 2.0  # queued audio not taken for this long: the output is dead
 
 

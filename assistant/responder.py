@@ -48,6 +48,20 @@ class SpokenReply:
         return " ".join(p for p, end in self.pieces if end <= played_total)
 
 
+@dataclass
+class Generation:
+    """An LLM answer being generated in the LLM thread."""
+
+    tokens: asyncio.Queue
+    """(text, arrival time) pairs, then _END or an LlmError."""
+    producer: asyncio.Future | None
+    """The worker-thread job."""
+    cancel: threading.Event
+    """Set to stop generating at the next token."""
+    deadline: float
+    """Loop time by which the answer must be complete (llm.timeout_s)."""
+
+
 class Responder:
     """Turns text or a chat into speech on the speaker."""
 
@@ -74,26 +88,34 @@ class Responder:
         for piece in splitter.feed(text + " ") + splitter.flush():
             await self._speak_piece(piece, reply)
 
-    async def answer(self, messages: list[dict], reply: SpokenReply, cancel: threading.Event) -> None:
-        """Stream the model's answer to ``messages`` and speak it sentence by sentence."""
+    def start(self, messages: list[dict]) -> Generation:
+        """Begin generating the answer to ``messages`` (nothing is spoken yet)."""
         loop = asyncio.get_running_loop()
-        tokens: asyncio.Queue = asyncio.Queue()
+        gen = Generation(asyncio.Queue(), None, threading.Event(), loop.time() + self.llm_timeout_s)
+        gen.producer = self.llm_pool.submit(self._generate, messages, gen.cancel, loop, gen.tokens)
+        return gen
+
+    async def answer(self, gen: Generation, reply: SpokenReply) -> None:
+        """Speak a generation's answer sentence by sentence as its tokens arrive."""
         pieces: asyncio.Queue = asyncio.Queue()
-        producer = self.llm_pool.submit(self._generate, messages, cancel, loop, tokens)
         speaker_task = asyncio.create_task(self._speak_queue(pieces, reply))
         try:
-            await self._split_tokens(tokens, pieces, reply, loop.time() + self.llm_timeout_s)
+            await self._split_tokens(gen.tokens, pieces, reply, gen.deadline)
             pieces.put_nowait(_END)
             await speaker_task
         finally:
-            cancel.set()
             speaker_task.cancel()
-            try:  # a generation that ignores the cancel flag is stuck in native code
-                await asyncio.wait_for(asyncio.shield(producer), 1.0)
-            except asyncio.TimeoutError:
-                self.llm_pool.abandon()
-            except (asyncio.CancelledError, LlmError):
-                pass
+            await self.stop(gen)
+
+    async def stop(self, gen: Generation) -> None:
+        """Cancel a generation and wait (briefly) for its thread to let go."""
+        gen.cancel.set()
+        try:  # a generation that ignores the cancel flag is stuck in native code
+            await asyncio.wait_for(asyncio.shield(gen.producer), 1.0)
+        except asyncio.TimeoutError:
+            self.llm_pool.abandon()
+        except (asyncio.CancelledError, LlmError):
+            pass
 
     async def _split_tokens(self, tokens, pieces, reply: SpokenReply, deadline: float) -> None:
         splitter, text = SentenceSplitter(), []

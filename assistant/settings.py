@@ -161,7 +161,7 @@ class EndpointSettings:
     vad_threshold: float = limit(0.5, lo=0.05, hi=0.95)
     """Speech probability above which a block counts as speech."""
     early_transcript: bool = True
-    """Start transcribing when the silence begins, not when it ends (wasted if the user goes on)."""
+    """Start transcribing and answering when the silence begins, not when it ends (dropped if the user goes on)."""
 
 
 @dataclass(frozen=True)
