@@ -42,8 +42,8 @@ class PushToTalk:
         self._button = claim(lambda: Button(pin, pull_up=True, bounce_time=settings.bounce_s or None,
                                             pin_factory=pin_factory),
                              "button.pin", str(pin), "leave button.pin empty")
-        self._button.when_pressed = self._edge_from_gpio
-        self._button.when_released = self._edge_from_gpio
+        self._button.when_pressed = lambda: self._edge_from_gpio(True)
+        self._button.when_released = lambda: self._edge_from_gpio(False)
 
     @property
     def pressed(self) -> bool:
@@ -62,23 +62,25 @@ class PushToTalk:
         self._button.close()
         self._button = None
 
-    def _edge_from_gpio(self) -> None:
+    def _edge_from_gpio(self, pressed: bool) -> None:
         # gpiozero's thread: hand over and return, nothing else.
         try:
-            self._loop.call_soon_threadsafe(self._on_edge)
+            self._loop.call_soon_threadsafe(self._on_edge, pressed)
         except RuntimeError:
             pass  # the loop is closed: the daemon is shutting down
 
-    def _on_edge(self) -> None:
+    def _on_edge(self, pressed: bool) -> None:
         if self._button is None or self._settling is not None:
             return  # closed, or the settle timer will read the level
-        self._report_level()
+        # The edge itself, not the level now: a tap shorter than the loop's delay still counts.
+        self._report_level(pressed)
 
-    def _report_level(self) -> None:
+    def _report_level(self, pressed: bool | None = None) -> None:
         self._settling = None
         if self._button is None:
             return
-        pressed = bool(self._button.is_pressed)
+        if pressed is None:
+            pressed = bool(self._button.is_pressed)
         if pressed == self._pressed:
             return
         self._pressed = pressed
