@@ -159,3 +159,28 @@ def test_two_wake_word_questions_in_a_row(tmp_path, engines, tts):
     run = run_daemon(config, engines, [one], speaker_path=tmp_path / "spk.wav", turns=2, on_event=on_event)
     assert [e.data["name"] for e in run.all("intent")] == ["time", "date"]
     assert run.types().count("wake") == 2
+
+
+def test_hold_to_talk_ends_the_question_on_release(tmp_path, engines, tts):
+    from gpiozero.pins.mock import MockFactory
+
+    factory = MockFactory()
+    pin = factory.pin(27)
+    config = make_config(button={"pin": 27, "mode": "hold"}, wake={"engine": "none"},
+                         conversation={"followup_window_s": 0}, endpoint={"silence_s": 3.0})
+    question = spoken(tts, "What time is it?")
+
+    def on_event(run, event):
+        if event.type == "ready":
+            pin.drive_low()  # held down...
+        elif event.type == "listening":
+            run.daemon.mic.say(question)
+            # ...and let go right after speaking, long before 3 s of silence would end it.
+            run.daemon.loop.call_later(question.seconds + 0.4, pin.drive_high)
+
+    run = run_daemon(config, engines, [], speaker_path=tmp_path / "spk.wav", turns=1,
+                     on_event=on_event, pin_factory=factory)
+    assert run.all("wake")[0].data["phrase"] == "button"
+    assert run.all("intent")[0].data["name"] == "time"
+    listening, thinking = run.first("listening")[1].ts, run.first("thinking")[1].ts
+    assert thinking - listening < question.seconds + 2.0  # ended by the release, not the silence
