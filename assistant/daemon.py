@@ -19,7 +19,7 @@ import numpy as np
 from .audio_format import ENGINE_RATE
 from .device_supervisor import DeviceSupervisor
 from .endpoint import Outcome, QuestionRecorder
-from .errors import AudioDeviceError
+from .errors import EX_SOFTWARE, AssistantError, AudioDeviceError
 from .resample_stream import StreamResampler
 from .stage_pool import StagePool
 
@@ -91,18 +91,30 @@ class Daemon:
             except AudioDeviceError as exc:  # e.g. the USB mic is not plugged in yet
                 self.supervisor.lost(which, str(exc))
         self.resampler = StreamResampler(self.mic.rate, ENGINE_RATE)
-        tasks = [asyncio.create_task(self.supervisor.watch(), name="devices")]
+        tasks = [self._task(self.supervisor.watch(), "devices")]
         try:
             if await self._first_audio():  # audio is flowing: only now are we ready
                 self.events.emit("ready", wake=getattr(self.wake, "name", "none"))
                 self.notifier.ready("ready")
                 self.set_phase(Phase.IDLE)
-                tasks += [asyncio.create_task(self._audio_loop(), name="audio"),
-                          asyncio.create_task(self._watchdog(), name="watchdog")]
+                tasks += [self._task(self._audio_loop(), "audio"), self._task(self._watchdog(), "watchdog")]
                 await self.stop_requested.wait()
         finally:
             await self._shutdown(tasks)
         return self.exit_code
+
+    def _task(self, coro, name: str) -> asyncio.Task:
+        """A long-lived task; if it ever dies, the daemon exits for systemd to restart it."""
+        task = asyncio.create_task(coro, name=name)
+
+        def died(t: asyncio.Task) -> None:
+            if not t.cancelled() and t.exception() is not None:
+                log.error("the %s task failed", name, exc_info=t.exception())
+                self.exit_code = EX_SOFTWARE
+                self.request_stop(f"{name} failed")
+
+        task.add_done_callback(died)
+        return task
 
     async def _first_audio(self) -> bool:
         """Wait for the first microphone block (True) or a stop request (False)."""
@@ -176,19 +188,29 @@ class Daemon:
         return self.blocks.popleft()
 
     async def _audio_loop(self) -> None:
-        run = self.audio_pool.submit
         while True:
             block, at = await self._next_block()
-            if not self.resampler.passthrough:
-                block = await run(self.resampler.process, block)
-            if self.phase is Phase.LISTENING and self.recorder is not None:
-                progress = await run(self.recorder.feed, block)
-                await self.runner.on_progress(progress, at)
-            elif self._wake_listens():
-                hit = await run(self.wake.accept, block)
-                self._remember(block)
-                if hit is not None:
-                    await self.start_listening(hit.phrase, preroll=self._since(hit.end_sample))
+            try:
+                await self._analyse(block, at)
+            except AssistantError as exc:  # e.g. whisper failed on a wake-word segment
+                self.fail(str(exc), stage="audio")
+                if self.phase is Phase.LISTENING:
+                    self.recorder = None
+                    self.set_phase(Phase.IDLE)
+
+    async def _analyse(self, block: np.ndarray, at: float) -> None:
+        """Hand one microphone block to whoever listens in this phase."""
+        run = self.audio_pool.submit
+        if not self.resampler.passthrough:
+            block = await run(self.resampler.process, block)
+        if self.phase is Phase.LISTENING and self.recorder is not None:
+            progress = await run(self.recorder.feed, block)
+            await self.runner.on_progress(progress, at)
+        elif self._wake_listens():
+            hit = await run(self.wake.accept, block)
+            self._remember(block)
+            if hit is not None:
+                await self.start_listening(hit.phrase, preroll=self._since(hit.end_sample))
 
     def _wake_listens(self) -> bool:
         if self.wake is None:

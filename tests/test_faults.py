@@ -194,3 +194,16 @@ def test_button_flood_is_debounced_without_task_pile_up(tmp_path, engines, tts):
     # Presses while listening are ignored; each listen times out after 1 s of silence.
     assert 1 <= wakes <= 6, wakes
     assert counts["tasks"] <= 6, counts
+
+
+def test_wake_detector_failure_is_reported_and_listening_goes_on(tmp_path, engines, tts):
+    def on_event(run, event):
+        if event.type == "ready":
+            run.daemon.wake = OneFault(run.daemon.wake, "accept", SttError("injected wake failure"))
+        elif event.type == "error":
+            run.daemon.mic.say(question(tts, "What time is it?"))
+
+    run = run_daemon(make_config(conversation={"followup_window_s": 0}), engines, [],
+                     speaker_path=tmp_path / "s.wav", turns=1, on_event=on_event)
+    assert run.all("error")[0].data["message"] == "injected wake failure"
+    assert run.all("intent")[0].data["name"] == "time"
