@@ -43,7 +43,7 @@ def machine_info(config, engines) -> dict:
 def print_table(r: dict, out) -> None:
     """A human-readable summary of a bench result."""
     def row(name, value, note=""):
-        out.write(f"{name:<24}{value!s:<28}{note}\n")
+        out.write(f"{name:<30}{value!s:<32}{note}\n")
 
     m = r["machine"]
     out.write(f"machine: {m['cpu']} ({m['cores']} cores, {m['arch']}), python {m['python']}\n")
@@ -60,7 +60,8 @@ def print_table(r: dict, out) -> None:
     row("tts_rtf", r["tts_rtf"])
     row("peak_rss_mb", r["peak_rss_mb"])
     for engine, cores in r["idle_cpu_cores"].items():
-        row(f"idle_cpu_cores {engine}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
+        label = "vosk (Korean model)" if engine == "vosk" else engine
+        row(f"idle_cpu_cores {label}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
     row("stages_median_s", r["stages_median_s"])
     row("turns", r["turns"])
 
