@@ -1,0 +1,27 @@
+"""`assistant bench` runs end to end and reports every figure (the numbers are not judged here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import ASSISTANT, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_reports_every_figure():
+    proc = subprocess.run(ASSISTANT + ["bench", "--turns", "1", "--json"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    for key in ("ttfa_s", "naive_ttfa_s", "floor_s"):
+        assert r[key]["median"] > 0 and r[key]["p90"] >= r[key]["median"]
+    for key in ("ttfa_ratio", "overhead_ratio", "stt_rtf", "tts_rtf", "peak_rss_mb"):
+        assert r[key] > 0
+    assert r["raw_tokens_per_s"] > 0
+    assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
+    assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
+    assert r["turns"] == 1
