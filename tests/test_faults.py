@@ -38,7 +38,8 @@ class OneFault:
         def faulty(*args, **kwargs):
             self.faults += 1
             if self._hang_s:
-                time.sleep(self._hang_s)  # a native call that does not return in time
+                time.sleep(self._hang_s)  # a native call that does not return in time...
+                raise RuntimeError("gave up")  # ...and when it does, nobody is waiting for it
             if self._error is not None:
                 raise self._error
             return attr(*args, **kwargs)
