@@ -104,21 +104,67 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
 
 def write_wav(path: Path | str, clip: Clip) -> Path:
     """Write 16-bit mono WAV atomically: a crash never leaves half a file under ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(clip.rate)
-            wav.writeframes(to_int16(clip.samples).tobytes())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a reply WAV is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    recording = WavRecording(path, clip.rate)
+    recording.append(clip.samples)
+    return recording.finish()
+
+
+class WavRecording:
+    """A 16-bit mono WAV written as audio arrives, so long recordings do not stay in memory.
+
+    The samples go to a hidden temporary file beside ``path``; ``finish`` moves it into
+    place, so a crash never leaves half a file under ``path`` or replaces the old one.
+    """
+
+    def __init__(self, path: Path | str, rate: int) -> None:
+        self.path = Path(path)
+        self.rate = rate
+        self._tmp: str | None = None
+        self._wav = None
+
+    def append(self, samples: np.ndarray) -> None:
+        """Add float32 samples at ``rate``."""
+        if self._wav is None:
+            self._open()
+        self._wav.writeframes(to_int16(samples).tobytes())
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            os.close(fd)
+            self._wav = wave.open(self._tmp, "wb")  # opened by name, so close() closes the file
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(self.rate)
+        except BaseException:
+            self.discard()
+            raise
+
+    def finish(self) -> Path:
+        """Close the file and move it to ``path`` (an empty WAV when nothing was appended)."""
+        if self._wav is None:
+            self._open()
+        wav, self._wav = self._wav, None
+        try:
+            wav.close()  # writes the final header
+            os.chmod(self._tmp, 0o644)  # mkstemp makes 0600; a reply WAV is an ordinary file
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        return self.path
+
+    def discard(self) -> None:
+        """Drop the temporary file; ``path`` is untouched."""
+        if self._wav is not None:
+            wav, self._wav = self._wav, None
+            try:
+                wav.close()
+            except OSError:
+                pass
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
 
 
 def rms(samples: np.ndarray) -> float:

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from .audio_format import WavRecording
+
 
 AUDIBLE = 1e-3  # about -60 dBFS: quieter samples count as silence
 
@@ -129,7 +131,8 @@ class FileSpeaker(Speaker):
 
     A paced thread pulls one block per block period, like a sound card would, so
     playback takes real time and barge-in can cut it short. Only real samples
-    (not the idle silence) are recorded. ``fail``/``repair`` simulate a dead output.
+    (not the idle silence) are recorded, straight to disk so a soak of hours stays
+    flat in memory. ``fail``/``repair`` simulate a dead output.
     """
 
     def __init__(self, path, rate: int, clock, block_s: float = 0.02) -> None:
@@ -138,7 +141,8 @@ class FileSpeaker(Speaker):
         super().__init__(rate)
         self.path = path
         self.block = int(rate * block_s)
-        self.recorded: list[np.ndarray] = []
+        self._recording = WavRecording(path, rate)
+        self._lock = threading.Lock()  # the pacer thread appends, the loop saves
         self.broken = False
         self._pacer = Pacer("file-speaker", self.block / rate, self._step, clock)
 
@@ -163,18 +167,17 @@ class FileSpeaker(Speaker):
         self.broken = False
 
     def _played(self, samples: np.ndarray, at: float) -> None:
-        self.recorded.append(samples.copy())
+        with self._lock:
+            self._recording.append(samples)
         super()._played(samples, at)
 
     def close(self) -> None:
         self._pacer.stop()
 
     def save(self) -> None:
-        """Write what was played so far to the WAV file."""
-        from .audio_format import Clip, write_wav
-
-        samples = np.concatenate(self.recorded) if self.recorded else np.zeros(0, np.float32)
-        write_wav(self.path, Clip(samples, self.rate))
+        """Move what was played to the WAV file (call once, after ``close``)."""
+        with self._lock:
+            self._recording.finish()
 
 
 class SoundDeviceSpeaker(Speaker):

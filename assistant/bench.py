@@ -15,13 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from .audio_format import ENGINE_RATE, resample
 from .bench_report import machine_info, print_table
-from .bench_stages import measure_stages, silence, speech_end
+from .bench_stages import measure_stages, speech_end
 from .config import Config, settings_from_mapping
 from .engines import load_engines
 from .errors import AssistantError
-from .synthetic_speech import concat
+from .synthetic_speech import concat, piper_clip, silence
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -33,7 +32,6 @@ QUESTIONS = (
 )
 NO_WAKE_SPEECH = ("The weather has been mild this week, with a little rain on Tuesday and "
                   "sunshine most afternoons. The garden is doing well and the tomatoes are almost ripe.")
-
 
 def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
     """The user's config with the bench's overrides: fresh conversations, no chimes."""
@@ -47,18 +45,13 @@ def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
         data["stt"]["engine"] = "auto"
     return Config(settings_from_mapping(data), config.path)
 
-
-def speak(tts, text: str):
-    return resample(tts.synthesize(text), ENGINE_RATE)
-
-
 async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
     """Ask each question through the running daemon; return its measurements."""
     from .daemon_driver import DaemonDriver
 
     driver = DaemonDriver(config, engines, workdir / "speaker.wav", workdir / "events.jsonl")
     await driver.start()
-    wake = speak(engines.tts, "Hey computer.")
+    wake = piper_clip(engines.tts, "Hey computer.")
     ttfa, speeds, heard = [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
@@ -74,11 +67,10 @@ async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
         if done.data.get("tokens_per_s"):
             speeds.append(done.data["tokens_per_s"])
         await driver.wait_for("idle", before)
-    idle = await idle_cpu(driver, speak(engines.tts, NO_WAKE_SPEECH))
+    idle = await idle_cpu(driver, piper_clip(engines.tts, NO_WAKE_SPEECH))
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "heard": heard, "wake": wake, **idle}
-
 
 async def idle_cpu(driver, speech) -> dict:
     """CPU cores used while waiting for the wake word: on silence, then on speech without it."""
@@ -91,7 +83,6 @@ async def idle_cpu(driver, speech) -> dict:
     driver.say(speech)
     on_speech = await measure(speech.seconds + 1.0)
     return {"idle_silence": on_silence, "idle_speech": on_speech}
-
 
 def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dict | None:
     """Idle CPU of another wake engine (same daemon, same audio)."""
@@ -117,19 +108,18 @@ def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dic
 
         driver = DaemonDriver(other, engines, workdir / f"speaker-{engine}.wav")
         await driver.start()
-        result = await idle_cpu(driver, speak(engines.tts, NO_WAKE_SPEECH))
+        result = await idle_cpu(driver, piper_clip(engines.tts, NO_WAKE_SPEECH))
         await driver.stop()
         return result
 
     return asyncio.run(run())
-
 
 def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dict:
     """Everything `assistant bench` reports, as one dict."""
     config = bench_config(config, llm, stt, voice)
     s = config.settings
     engines = load_engines(config)
-    questions = [speak(engines.tts, QUESTIONS[i % len(QUESTIONS)]) for i in range(turns)]
+    questions = [piper_clip(engines.tts, QUESTIONS[i % len(QUESTIONS)]) for i in range(turns)]
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         daemon = asyncio.run(daemon_turns(config, engines, questions, Path(tmp)))
         others = {engine: wake_engine_idle(config, engines, engine, Path(tmp))
@@ -137,14 +127,12 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
     return summarize(config, engines, daemon, stages, others)
 
-
 def _median_p90(values) -> dict:
     if not values:
         return {"median": None, "p90": None}
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
-
 
 def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
@@ -178,7 +166,6 @@ def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
             "tts_first_chunk": round(statistics.median(c.tts_first_chunk_s for c in stages), 3)},
         **machine_info(config, engines),
     }
-
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:
     """Entry point of `assistant bench`."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio_format import ENGINE_RATE, Clip, to_int16
+from .audio_format import Clip, to_int16
 from .audio_sink import AUDIBLE
 from .llm import chat_messages
 from .sentences import SentenceSplitter
@@ -112,8 +112,3 @@ def speech_end(clip: Clip) -> int:
     """Index just after the last audible sample of a clip."""
     loud = np.flatnonzero(np.abs(clip.samples) > 0.01)
     return int(loud[-1]) + 1 if len(loud) else 0
-
-
-def silence(seconds: float) -> Clip:
-    """A clip of digital silence at the engine rate."""
-    return Clip(np.zeros(int(seconds * ENGINE_RATE), np.float32), ENGINE_RATE)

@@ -22,11 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio_format import ENGINE_RATE, Clip, resample
-from .bench_stages import silence
+from .audio_format import ENGINE_RATE, Clip
 from .config import Config, load_config, settings_from_mapping
 from .engines import load_engines
-from .synthetic_speech import concat
+from .synthetic_speech import concat, piper_clip, silence
 
 LLM_QUESTIONS = ("What is the capital of Italy?", "Name a color.", "What do bees make?")
 INTENT_QUESTIONS = ("What time is it?", "What is the date today?", "Volume up.", "Volume down.")
@@ -72,7 +71,7 @@ class Soak:
 
     def say(self, text: str) -> Clip:
         if text not in self.speech:
-            self.speech[text] = resample(self.tts.synthesize(text), ENGINE_RATE)
+            self.speech[text] = piper_clip(self.tts, text)
         return self.speech[text]
 
     def question(self, text: str) -> Clip:

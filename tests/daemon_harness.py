@@ -6,29 +6,21 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from assistant.audio_format import ENGINE_RATE, Clip, resample
+from assistant.audio_format import Clip
 from assistant.clock import Clock
 from assistant.config import Config, settings_from_mapping
 from assistant.events import EventLog
 from assistant.run_command import RunOptions, build_daemon, serve
+from assistant.synthetic_speech import piper_clip, silence  # noqa: F401 (silence is re-exported)
 from conftest import ROOT
-
 
 def make_config(**sections) -> Config:
     """The default config with some sections overridden."""
     return Config(settings_from_mapping(sections), path=ROOT / "config.yaml")
 
-
-def silence(seconds: float) -> Clip:
-    return Clip(np.zeros(int(seconds * ENGINE_RATE), np.float32), ENGINE_RATE)
-
-
 def spoken(tts, text: str) -> Clip:
-    """Piper speech at 16 kHz."""
-    return resample(tts.synthesize(text), ENGINE_RATE)
-
+    """Piper speech at 16 kHz, the same audio on every run."""
+    return piper_clip(tts, text)
 
 @dataclass
 class Run:
@@ -46,7 +38,6 @@ class Run:
 
     def all(self, type_: str) -> list:
         return [e for e in self.events if e.type == type_]
-
 
 def run_daemon(config: Config, engines, clips: list[Clip], *, speaker_path: Path, turns=None,
                on_event=None, pin_factory=None, timeout_s: float = 120.0, events_path=None,

@@ -7,7 +7,7 @@ import wave
 import numpy as np
 import pytest
 
-from assistant.audio_format import Clip, read_wav, resample, write_wav
+from assistant.audio_format import Clip, WavRecording, read_wav, resample, write_wav
 from assistant.errors import InputError
 
 
@@ -73,6 +73,29 @@ def test_write_is_atomic_and_round_trips(tmp_path):
     back = read_wav(path, rate=None)
     assert back.rate == 22050 and np.allclose(back.samples, clip.samples, atol=1e-3)
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
+
+
+def test_recording_streams_to_disk_and_replaces_the_file_only_at_the_end(tmp_path):
+    path = tmp_path / "reply.wav"
+    path.write_bytes(b"old reply")
+    tone = np.sin(np.arange(4800) / 5.0).astype(np.float32) * 0.5
+    recording = WavRecording(path, 16000)
+    for start in range(0, len(tone), 480):
+        recording.append(tone[start:start + 480])
+    assert path.read_bytes() == b"old reply"  # still the old file while recording
+    assert recording.finish() == path
+    back = read_wav(path, 16000)
+    assert len(back.samples) == len(tone) and np.allclose(back.samples, tone, atol=1e-4)
+    assert [p.name for p in tmp_path.iterdir()] == ["reply.wav"]
+
+
+def test_discarded_recording_leaves_the_old_file(tmp_path):
+    path = tmp_path / "reply.wav"
+    path.write_bytes(b"old reply")
+    recording = WavRecording(path, 16000)
+    recording.append(np.zeros(100, np.float32))
+    recording.discard()
+    assert path.read_bytes() == b"old reply" and len(list(tmp_path.iterdir())) == 1
 
 
 def test_resample_keeps_duration():

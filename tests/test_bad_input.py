@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from assistant.audio_format import ENGINE_RATE, Clip, read_wav, write_wav
-from assistant.errors import InputError
+
 from conftest import ASSISTANT, ROOT
 
 QUESTION_WAV = ROOT / "assistant" / "data" / "question.wav"

@@ -45,7 +45,7 @@ def test_ask_without_speaker_writes_reply_wav(tmp_path):
 def test_transcribe_json_and_stereo_44k(tmp_path):
     import numpy as np
 
-    from assistant.audio_format import Clip, resample, write_wav
+    from assistant.audio_format import resample
 
     clip = resample(read_wav(QUESTION_WAV), 44100)
     stereo = tmp_path / "stereo.wav"

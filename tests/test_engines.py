@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.audio_format import resample
 from assistant.errors import ModelError
 from assistant.llm import LocalLlm, chat_messages
 from assistant.settings import LlmSettings, TtsSettings
-from assistant.synthetic_speech import espeak_clip, mix_noise, with_silence
+from assistant.synthetic_speech import espeak_clip, mix_noise, piper_clip, with_silence
 from conftest import words
 
 pytestmark = pytest.mark.slow
@@ -28,10 +27,7 @@ def test_whisper_hears_espeak_voices(whisper, voice, speed):
 
 @pytest.mark.parametrize("length_scale, noise_db", [(1.0, None), (1.3, None), (0.8, 20.0)])
 def test_whisper_hears_piper_speech(whisper, tts, length_scale, noise_db):
-    from assistant.tts import PiperTts
-
-    voice = tts if length_scale == 1.0 else PiperTts(tts.model_path, TtsSettings(length_scale=length_scale))
-    clip = with_silence(resample(voice.synthesize("Set a timer for five minutes."), 16000))
+    clip = with_silence(piper_clip(tts, "Set a timer for five minutes.", length_scale=length_scale))
     if noise_db:
         clip = mix_noise(clip, noise_db)
     heard = words(whisper.transcribe(clip.samples))
@@ -104,7 +100,9 @@ def test_tts_speaks_with_plausible_length(tts, whisper):
     assert clip.rate == 22050
     assert 1.5 < clip.seconds < 6.0
     assert np.abs(clip.samples).max() > 0.1
-    assert {"fox", "lazy", "dog"} <= words(whisper.transcribe(resample(clip, 16000).samples))
+    steady = piper_clip(tts, "The quick brown fox jumps over the lazy dog.")  # no random variation
+    assert abs(steady.seconds - clip.seconds) < 1.0
+    assert {"fox", "lazy", "dog"} <= words(whisper.transcribe(steady.samples))
 
 
 def test_tts_streams_one_chunk_per_sentence(tts):

@@ -117,7 +117,6 @@ def test_microphone_lost_mid_question_comes_back(tmp_path, engines, tts):
 
 
 def test_microphone_absent_at_start_then_plugged_in(tmp_path, engines, tts):
-    from assistant.audio_source import FileMicrophone  # noqa: F401  (the seam being used)
 
     def on_event(run, event):
         if event.type == "error" and event.data["stage"] == "mic":

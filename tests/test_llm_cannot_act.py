@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant import intents
 from assistant.intents import INTENTS, Intent, match_intent
 from assistant.settings import IntentSettings
 from conftest import ROOT
