@@ -108,6 +108,7 @@ class TurnRunner:
     def _drop_early(self) -> None:
         early, self.early = self.early, None
         if early is not None:
+            early.transcript.cancel()  # still queued: never runs; running: its result is ignored
             early.transcript.add_done_callback(lambda f: f.cancelled() or f.exception())
             if early.prepared is not None:
                 asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))

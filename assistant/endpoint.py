@@ -12,6 +12,10 @@ from .settings import EndpointSettings
 from .vad import FRAME_SAMPLES, VoiceActivity
 
 SPEECH_START_FRAMES = 3  # about 0.1 s of speech before a question counts as started
+EARLY_SILENCE_FRAMES = 4
+"""About 0.13 s of silence before the transcript is begun early: shorter dips inside and
+between words would each start a whisper pass that is thrown away, and a pass cannot be
+interrupted, so the real one would queue behind it."""
 
 
 class Outcome(Enum):
@@ -32,7 +36,7 @@ class Progress:
     """What one block changed."""
 
     silence_began: bool = False
-    """Speech was followed by the first silent frame: a transcript can be prepared."""
+    """Speech was followed by EARLY_SILENCE_FRAMES silent frames: a transcript can be prepared."""
     speech_resumed: bool = False
     """Speech came back after silence had begun: a prepared transcript is stale."""
     outcome: Outcome | None = None
@@ -76,15 +80,15 @@ class QuestionRecorder:
         for prob in self.vad.feed(block):
             self.samples += FRAME_SAMPLES
             if self.vad.is_speech(prob):
-                resumed = resumed or (self.started and self.silent_samples > 0)
+                resumed = resumed or (self.started and self.silent_samples >= EARLY_SILENCE_FRAMES * FRAME_SAMPLES)
                 self.speech_frames += 1
                 self.silent_samples = 0
                 self.last_speech_end = self.samples
             elif self.started:
                 # No hysteresis: the end-of-speech wait counts from the last speech frame,
                 # and a dip inside a word only restarts it.
-                began = began or self.silent_samples == 0
                 self.silent_samples += FRAME_SAMPLES
+                began = began or self.silent_samples == EARLY_SILENCE_FRAMES * FRAME_SAMPLES
             outcome = self._outcome()
             if outcome:
                 return Progress(began, resumed, outcome)

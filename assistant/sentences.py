@@ -12,7 +12,7 @@ _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
 
 
 class SentenceSplitter:
-    """Feed tokens, get back whole sentences; long sentences are cut at commas."""
+    """Feed tokens, get back whole sentences; long sentences are cut at commas, else between words."""
 
     def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = 30):
         self.max_chars = max_chars
@@ -28,7 +28,7 @@ class SentenceSplitter:
         pieces = []
         while True:
             limit = self.max_chars if self.emitted else self.first_max_chars
-            piece = self._take_sentence() or self._take_clause(limit)
+            piece = self._take_sentence() or self._take_clause(limit) or self._take_words(limit)
             if piece is None:
                 return pieces
             if _SPEAKABLE.search(piece):
@@ -53,12 +53,20 @@ class SentenceSplitter:
     def _take_clause(self, limit: int) -> str | None:
         if len(self.buffer) <= limit:
             return None
-        cuts = [m for m in _CLAUSE.finditer(self.buffer) if m.start() >= self.min_chars]
+        cuts = [m for m in _CLAUSE.finditer(self.buffer) if self.min_chars <= m.start() <= limit]
         if not cuts:
             return None
-        within = [m for m in cuts if m.start() <= limit]
-        cut = within[-1] if within else cuts[0]
-        head, self.buffer = self.buffer[:cut.start()].strip(), self.buffer[cut.end():]
+        head, self.buffer = self.buffer[:cuts[-1].start()].strip(), self.buffer[cuts[-1].end():]
+        return head
+
+    def _take_words(self, limit: int) -> str | None:
+        # No punctuation within the limit: cut between words rather than keep the listener waiting.
+        if len(self.buffer) <= limit:
+            return None
+        spaces = [m for m in re.finditer(r"\s+", self.buffer) if self.min_chars <= m.start() <= limit]
+        if not spaces:
+            return None
+        head, self.buffer = self.buffer[:spaces[-1].start()].strip(), self.buffer[spaces[-1].end():]
         return head
 
 

@@ -40,3 +40,19 @@ def test_first_piece_is_cut_at_an_early_comma():
     emitted, _ = feed_words("Well, the capital of France, as most people know, is Paris and it is big")
     released = [p for _, pieces in emitted for p in pieces]
     assert released[0] == "Well, the capital of France,"
+
+
+def test_first_piece_without_punctuation_is_cut_between_words():
+    text = "The story of Romeo and Juliet by William Shakespeare is a tragedy"
+    emitted, rest = feed_words(text)
+    released = [(i, p) for i, pieces in emitted for p in pieces]
+    # Released as soon as the text passes 30 characters, not at the end of the sentence.
+    assert released[0] == (6, "The story of Romeo and Juliet")
+    assert " ".join([p for _, p in released] + rest) == text
+
+
+def test_long_sentence_without_commas_is_cut_between_words():
+    text = " ".join(["word"] * 60)
+    pieces = split_text(text, max_chars=60)
+    assert len(pieces) >= 4 and all(len(p) <= 60 for p in pieces)
+    assert " ".join(pieces) == text
