@@ -33,6 +33,7 @@ QUESTIONS = (
 NO_WAKE_SPEECH = ("The weather has been mild this week, with a little rain on Tuesday and "
                   "sunshine most afternoons. The garden is doing well and the tomatoes are almost ripe.")
 
+
 def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
     """The user's config with the bench's overrides: fresh conversations, no chimes."""
     data = dataclasses.asdict(config.settings)
@@ -44,6 +45,7 @@ def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
     if stt:
         data["stt"]["engine"] = "auto"
     return Config(settings_from_mapping(data), config.path)
+
 
 async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
     """Ask each question through the running daemon; return its measurements."""
@@ -72,6 +74,7 @@ async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "heard": heard, "wake": wake, **idle}
 
+
 async def idle_cpu(driver, speech) -> dict:
     """CPU cores used while waiting for the wake word: on silence, then on speech without it."""
     async def measure(seconds: float) -> float:
@@ -83,6 +86,7 @@ async def idle_cpu(driver, speech) -> dict:
     driver.say(speech)
     on_speech = await measure(speech.seconds + 1.0)
     return {"idle_silence": on_silence, "idle_speech": on_speech}
+
 
 def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dict | None:
     """Idle CPU of another wake engine (same daemon, same audio)."""
@@ -114,6 +118,7 @@ def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dic
 
     return asyncio.run(run())
 
+
 def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dict:
     """Everything `assistant bench` reports, as one dict."""
     config = bench_config(config, llm, stt, voice)
@@ -127,12 +132,14 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
     return summarize(config, engines, daemon, stages, others)
 
+
 def _median_p90(values) -> dict:
     if not values:
         return {"median": None, "p90": None}
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
+
 
 def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
@@ -166,6 +173,7 @@ def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
             "tts_first_chunk": round(statistics.median(c.tts_first_chunk_s for c in stages), 3)},
         **machine_info(config, engines),
     }
+
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:
     """Entry point of `assistant bench`."""

@@ -1,6 +1,7 @@
 """Drive the real daemon in-process: speak into its file microphone, wait for its events.
 
-The benchmark and the soak test use it; it runs the same code as `assistant run`.
+The benchmark, the soak test and the daemon tests use it; it runs the same code as
+`assistant run`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ class DaemonDriver:
     """A daemon with a file microphone and a recording speaker, run as a task of this loop."""
 
     def __init__(self, config, engines, speaker_path: Path, events_path: Path | None = None,
-                 pin_factory=None) -> None:
+                 pin_factory=None, clips: tuple[Clip, ...] = (), turns: int | None = None) -> None:
         from .audio_source import FileMicrophone
 
         self.clock = Clock()
         self.events: list[Event] = []
         self.log = EventLog(events_path, clock=self.clock.now)
-        self.mic = FileMicrophone([], self.clock)
-        self.daemon = build_daemon(config, RunOptions(speaker=str(speaker_path)), mic=self.mic,
+        self.mic = FileMicrophone(list(clips), self.clock)
+        self.daemon = build_daemon(config, RunOptions(speaker=str(speaker_path), turns=turns), mic=self.mic,
                                    events=self.log, clock=self.clock, engines=engines,
                                    pin_factory=pin_factory)
         self.pin_factory = pin_factory
@@ -36,6 +37,13 @@ class DaemonDriver:
     def _on_event(self, event: Event) -> None:
         self.events.append(event)
         self._changed.set()
+
+    async def run(self, timeout_s: float) -> int:
+        """Serve until the daemon stops by itself (turns done, a stop request); its exit status."""
+        try:
+            return await asyncio.wait_for(serve(self.daemon, pin_factory=self.pin_factory), timeout_s)
+        finally:
+            self.log.close()
 
     async def start(self) -> None:
         """Start the daemon and wait until it is ready."""

@@ -117,3 +117,8 @@ def test_tts_refuses_a_text_file_named_onnx(tmp_path):
     fake.write_text("hello")
     with pytest.raises(ModelError, match="voice.onnx: not an ONNX voice model"):
         PiperTts(fake, TtsSettings())
+
+
+def test_piper_session_gives_memory_back(tts):
+    # onnxruntime's arena would keep the memory of the longest sentence ever spoken (soak test).
+    assert tts.voice.session.get_session_options().enable_cpu_mem_arena is False
