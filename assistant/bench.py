@@ -47,7 +47,7 @@ def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
     return Config(settings_from_mapping(data), config.path)
 
 
-async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
+async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> dict:
     """Ask each question through the running daemon; return its measurements."""
     from .daemon_driver import DaemonDriver
 
@@ -69,7 +69,7 @@ async def daemon_turns(config, engines, questions, workdir: Path) -> dict:
         if done.data.get("tokens_per_s"):
             speeds.append(done.data["tokens_per_s"])
         await driver.wait_for("idle", before)
-    idle = await idle_cpu(driver, piper_clip(engines.tts, NO_WAKE_SPEECH))
+    idle = await idle_cpu(driver, no_wake)
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "heard": heard, "wake": wake, **idle}
@@ -88,7 +88,7 @@ async def idle_cpu(driver, speech) -> dict:
     return {"idle_silence": on_silence, "idle_speech": on_speech}
 
 
-def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dict | None:
+def wake_engine_idle(config: Config, engines, engine: str, no_wake, workdir: Path) -> dict | None:
     """Idle CPU of another wake engine (same daemon, same audio)."""
     data = dataclasses.asdict(config.settings)
     data["wake"]["engine"] = engine
@@ -112,7 +112,7 @@ def wake_engine_idle(config: Config, engines, engine: str, workdir: Path) -> dic
 
         driver = DaemonDriver(other, engines, workdir / f"speaker-{engine}.wav")
         await driver.start()
-        result = await idle_cpu(driver, piper_clip(engines.tts, NO_WAKE_SPEECH))
+        result = await idle_cpu(driver, no_wake)
         await driver.stop()
         return result
 
@@ -124,10 +124,12 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     config = bench_config(config, llm, stt, voice)
     s = config.settings
     engines = load_engines(config)
-    questions = [piper_clip(engines.tts, QUESTIONS[i % len(QUESTIONS)]) for i in range(turns)]
+    spoken = {text: piper_clip(engines.tts, text) for text in QUESTIONS[:turns]}  # steady: one per text
+    questions = [spoken[QUESTIONS[i % len(QUESTIONS)]] for i in range(turns)]
+    no_wake = piper_clip(engines.tts, NO_WAKE_SPEECH)  # made once, heard by each wake engine
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        daemon = asyncio.run(daemon_turns(config, engines, questions, Path(tmp)))
-        others = {engine: wake_engine_idle(config, engines, engine, Path(tmp))
+        daemon = asyncio.run(daemon_turns(config, engines, questions, no_wake, Path(tmp)))
+        others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
     stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
     return summarize(config, engines, daemon, stages, others)

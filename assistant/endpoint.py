@@ -16,6 +16,7 @@ EARLY_SILENCE_FRAMES = 4
 """About 0.13 s of silence before the transcript is begun early: shorter dips inside and
 between words would each start a whisper pass that is thrown away, and a pass cannot be
 interrupted, so the real one would queue behind it."""
+EARLY_SILENCE_SAMPLES = EARLY_SILENCE_FRAMES * FRAME_SAMPLES
 
 
 class Outcome(Enum):
@@ -80,7 +81,7 @@ class QuestionRecorder:
         for prob in self.vad.feed(block):
             self.samples += FRAME_SAMPLES
             if self.vad.is_speech(prob):
-                resumed = resumed or (self.started and self.silent_samples >= EARLY_SILENCE_FRAMES * FRAME_SAMPLES)
+                resumed = resumed or (self.started and self.silent_samples >= EARLY_SILENCE_SAMPLES)
                 self.speech_frames += 1
                 self.silent_samples = 0
                 self.last_speech_end = self.samples
@@ -88,7 +89,7 @@ class QuestionRecorder:
                 # No hysteresis: the end-of-speech wait counts from the last speech frame,
                 # and a dip inside a word only restarts it.
                 self.silent_samples += FRAME_SAMPLES
-                began = began or self.silent_samples == EARLY_SILENCE_FRAMES * FRAME_SAMPLES
+                began = began or self.silent_samples == EARLY_SILENCE_SAMPLES
             outcome = self._outcome()
             if outcome:
                 return Progress(began, resumed, outcome)

@@ -7,6 +7,7 @@ import re
 # A sentence ends at . ! ? or … followed by space; a number like 3.5 does not end one.
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 _CLAUSE = re.compile(r"(?<=[,;:—])\s+")
+_SPACE = re.compile(r"\s+")
 _ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no."}
 _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
 
@@ -28,7 +29,8 @@ class SentenceSplitter:
         pieces = []
         while True:
             limit = self.max_chars if self.emitted else self.first_max_chars
-            piece = self._take_sentence() or self._take_clause(limit) or self._take_words(limit)
+            # No punctuation within the limit: cut between words rather than keep the listener waiting.
+            piece = self._take_sentence() or self._cut(_CLAUSE, limit) or self._cut(_SPACE, limit)
             if piece is None:
                 return pieces
             if _SPEAKABLE.search(piece):
@@ -50,23 +52,14 @@ class SentenceSplitter:
             return head
         return None
 
-    def _take_clause(self, limit: int) -> str | None:
+    def _cut(self, gap: re.Pattern, limit: int) -> str | None:
+        """Once the buffer is over ``limit``, take it up to the last ``gap`` within the limit."""
         if len(self.buffer) <= limit:
             return None
-        cuts = [m for m in _CLAUSE.finditer(self.buffer) if self.min_chars <= m.start() <= limit]
+        cuts = [m for m in gap.finditer(self.buffer) if self.min_chars <= m.start() <= limit]
         if not cuts:
             return None
         head, self.buffer = self.buffer[:cuts[-1].start()].strip(), self.buffer[cuts[-1].end():]
-        return head
-
-    def _take_words(self, limit: int) -> str | None:
-        # No punctuation within the limit: cut between words rather than keep the listener waiting.
-        if len(self.buffer) <= limit:
-            return None
-        spaces = [m for m in re.finditer(r"\s+", self.buffer) if self.min_chars <= m.start() <= limit]
-        if not spaces:
-            return None
-        head, self.buffer = self.buffer[:spaces[-1].start()].strip(), self.buffer[spaces[-1].end():]
         return head
 
 

@@ -67,7 +67,7 @@ class Soak:
         self.tts = engines.tts
         self.rng = random.Random(seed)
         self.speech: dict[str, Clip] = {}
-        self.counts = {"turns": 0, "barge_ins": 0, "wake_only": 0, "silence": 0, "noise": 0}
+        self.counts = {"turns": 0, "barge_ins": 0, "wake_only": 0, "silence": 0, "noise": 0, "failed": 0}
 
     def say(self, text: str) -> Clip:
         if text not in self.speech:
@@ -116,7 +116,7 @@ class Soak:
             try:
                 await self.interaction()
             except RuntimeError as exc:  # an interaction went wrong: count it, carry on from idle
-                self.counts["failed"] = self.counts.get("failed", 0) + 1
+                self.counts["failed"] += 1
                 print(f"interaction {i}: {exc}", file=sys.stderr)
                 await self.driver.wait_for("idle", max(0, len(self.driver.events) - 1))
         end = process_figures()
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for key, value in result.items():
             print(f"{key:<16}{value}")
-    ok = result["errors"] == 0 and not result.get("failed") and result["rss_growth"] < 0.05 and result["exit_code"] == 0 \
+    ok = result["errors"] == 0 and not result["failed"] and result["rss_growth"] < 0.05 and result["exit_code"] == 0 \
         and result["end"]["fds"] <= result["start"]["fds"] and result["end"]["threads"] <= result["start"]["threads"]
     print("soak:", "passed" if ok else "FAILED")
     return 0 if ok else 1

