@@ -54,7 +54,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     driver = DaemonDriver(config, engines, workdir / "speaker.wav", workdir / "events.jsonl")
     await driver.start()
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, heard = [], [], []
+    ttfa, speeds, walls, heard = [], [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
@@ -68,11 +68,12 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
             ttfa.append(first[0].data["at"] - spoke_until)
         if done.data.get("tokens_per_s"):
             speeds.append(done.data["tokens_per_s"])
+            walls.append(done.data["tokens_per_s_wall"])
         await driver.wait_for("idle", before)
     idle = await idle_cpu(driver, no_wake)
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
-    return {"ttfa": ttfa, "speeds": speeds, "heard": heard, "wake": wake, **idle}
+    return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "heard": heard, "wake": wake, **idle}
 
 
 async def idle_cpu(driver, speech) -> dict:
@@ -149,6 +150,7 @@ def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
     naive = _median_p90([c.naive_ttfa_s for c in stages])
     floor = _median_p90([c.floor_s(silence_s) for c in stages])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
+    wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
     raw = [c.raw_tokens_per_s for c in stages if c.raw_tokens_per_s]
     raw_tokens = statistics.median(raw) if raw else None
     ratio = lambda a, b: round(a / b, 3) if a and b else None  # noqa: E731
@@ -158,6 +160,8 @@ def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
         "llm_tokens_per_s": round(tokens, 1) if tokens else None,
         "raw_tokens_per_s": round(raw_tokens, 1) if raw_tokens else None,
         "tokens_ratio": ratio(tokens, raw_tokens),
+        "llm_tokens_per_s_wall": round(wall, 1) if wall else None,
+        "tokens_ratio_wall": ratio(wall, raw_tokens),
         "stt_rtf": round(statistics.median(c.stt_rtf for c in stages), 3),
         "tts_rtf": round(statistics.median(c.tts_rtf for c in stages), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -20,6 +20,7 @@ from .audio_format import ENGINE_RATE
 from .device_supervisor import DeviceSupervisor
 from .endpoint import Outcome, QuestionRecorder
 from .errors import EX_SOFTWARE, AssistantError, AudioDeviceError
+from .heap import release_free_memory
 from .resample_stream import StreamResampler
 from .stage_pool import StagePool
 
@@ -51,6 +52,8 @@ class Daemon:
         self.leds, self.notifier, self.clock = leds, notifier, clock
         self.turns_left = turns
         self.phase = Phase.IDLE
+        self.heap_trim: asyncio.Future | None = None
+        """Freed memory being given back since the daemon last became idle."""
         self.recorder: QuestionRecorder | None = None
         self.listening_followup = False
         self.audio_pool = StagePool("audio", AudioDeviceError)
@@ -163,8 +166,10 @@ class Daemon:
     def set_phase(self, phase: Phase, **data) -> None:
         """Enter ``phase``: event, LEDs and systemd status follow."""
         self.phase = phase
-        if phase is Phase.IDLE and self.wake is not None:
-            self.wake.reset()
+        if phase is Phase.IDLE:
+            if self.wake is not None:
+                self.wake.reset()
+            self.heap_trim = asyncio.get_running_loop().run_in_executor(None, release_free_memory)
         self.leds.show(phase.value)
         self.notifier.status(phase.value)
         self.events.emit(phase.value, **data)

@@ -103,7 +103,7 @@ class TurnRunner:
         early.text = job.result().strip()
         s = self.d.settings
         if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
-            early.prepared = self._generate(early.text, self.d.listening_followup)
+            early.prepared = self._generate(early.text, self.d.listening_followup, speculate=True)
 
     def _drop_early(self) -> None:
         early, self.early = self.early, None
@@ -163,9 +163,10 @@ class TurnRunner:
             self.d.turn_finished()
             return
         self._remember(question, reply)
-        speed = reply.tokens_per_s()
+        speed, wall = reply.tokens_per_s(), reply.tokens_per_s(wall=True)
         self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total),
-                           tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None)
+                           tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None,
+                           tokens_per_s_wall=round(wall, 2) if wall else None)
         self.reply = None
         self.task = None  # this turn is over; what follows may be interrupted on its own
         self.d.turn_finished()
@@ -178,10 +179,10 @@ class TurnRunner:
         job = early or self.stt_pool.submit(self.engines.stt.transcribe, audio)
         return (await self.stt_pool.wait(job, self.d.settings.timeouts.stt_s)).strip()
 
-    def _generate(self, question: str, followup: bool):
+    def _generate(self, question: str, followup: bool, speculate: bool = False):
         """Start the LLM on a question: (generation, number of past turns sent with it)."""
         messages = self.conversation.messages(question, self.d.clock.now(), followup)
-        return self.d.responder.start(messages), (len(messages) - 2) // 2
+        return self.d.responder.start(messages, speculate), (len(messages) - 2) // 2
 
     async def _respond(self, question: str, reply: SpokenReply, followup: bool, prepared=None) -> None:
         s = self.d.settings

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .audio_format import resample
+from .cpu_turns import CpuTurns
 from .errors import LlmError, TtsError
 from .sentences import SentenceSplitter
 from .stage_pool import StagePool
@@ -37,11 +38,19 @@ class SpokenReply:
     """Monotonic time the first reply sample reached the speaker."""
     token_times: list[float] = field(default_factory=list)
     """Monotonic time each LLM token arrived (for tokens/s)."""
+    token_pauses: list[float] = field(default_factory=list)
+    """Seconds the model had paused for synthesis before each token (a running total)."""
 
-    def tokens_per_s(self) -> float | None:
-        """Generation speed from the first to the last token."""
+    def tokens_per_s(self, wall: bool = False) -> float | None:
+        """Decoding speed from the first to the last token, without the pauses for
+        synthesis unless ``wall``."""
         times = self.token_times
-        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
+        if len(times) <= 2:
+            return None
+        span = times[-1] - times[0]
+        if not wall:
+            span -= self.token_pauses[-1] - self.token_pauses[0]
+        return (len(times) - 1) / span if span > 0 else None
 
     def spoken(self, played_total: int) -> str:
         """The pieces whose audio was played to the end."""
@@ -60,6 +69,12 @@ class Generation:
     """Set to stop generating at the next token."""
     deadline: float
     """Loop time by which the answer must be complete (llm.timeout_s)."""
+    seen: list = field(default_factory=list)
+    """Tokens already taken from ``tokens`` to find the first piece early, in order."""
+    ready: dict[str, asyncio.Task] = field(default_factory=dict)
+    """Synthesis begun before the answer was confirmed, by piece text."""
+    warm: asyncio.Task | None = None
+    """Finds and synthesizes the first piece while the question may still go on."""
 
 
 class Responder:
@@ -73,6 +88,7 @@ class Responder:
         self.llm_timeout_s = llm_timeout_s
         self.llm_pool = StagePool("llm", LlmError)
         self.tts_pool = StagePool("tts", TtsError)
+        self.cpu = CpuTurns()
         self.on_first_piece = None
         """Called on the loop when a reply's first audio is queued (the daemon turns to speaking)."""
 
@@ -88,19 +104,40 @@ class Responder:
         for piece in splitter.feed(text + " ") + splitter.flush():
             await self._speak_piece(piece, reply)
 
-    def start(self, messages: list[dict]) -> Generation:
-        """Begin generating the answer to ``messages`` (nothing is spoken yet)."""
+    def start(self, messages: list[dict], speculate: bool = False) -> Generation:
+        """Begin generating the answer to ``messages``; nothing is played before ``answer``.
+
+        With ``speculate`` the first piece is synthesized as soon as it is written, so
+        ``answer`` can play it at once when the end of the question is confirmed.
+        """
         loop = asyncio.get_running_loop()
         gen = Generation(asyncio.Queue(), None, threading.Event(), loop.time() + self.llm_timeout_s)
         gen.producer = self.llm_pool.submit(self._generate, messages, gen.cancel, loop, gen.tokens)
+        if speculate:
+            gen.warm = asyncio.create_task(self._warm_first_piece(gen), name="warm-first-piece")
         return gen
+
+    async def _warm_first_piece(self, gen: Generation) -> None:
+        splitter = SentenceSplitter()
+        while True:
+            token = await gen.tokens.get()
+            gen.seen.append(token)
+            if token is _END or isinstance(token, Exception):
+                return
+            pieces = splitter.feed(token[0])
+            if pieces:
+                gen.ready[pieces[0]] = asyncio.create_task(self._synthesize_piece(pieces[0]))
+                return
 
     async def answer(self, gen: Generation, reply: SpokenReply) -> None:
         """Speak a generation's answer sentence by sentence as its tokens arrive."""
+        if gen.warm is not None:  # a token it is waiting for stays in the queue
+            gen.warm.cancel()
+            await asyncio.gather(gen.warm, return_exceptions=True)
         pieces: asyncio.Queue = asyncio.Queue()
-        speaker_task = asyncio.create_task(self._speak_queue(pieces, reply))
+        speaker_task = asyncio.create_task(self._speak_queue(pieces, reply, gen.ready))
         try:
-            await self._split_tokens(gen.tokens, pieces, reply, gen.deadline)
+            await self._split_tokens(gen, pieces, reply)
             pieces.put_nowait(_END)
             await speaker_task
         finally:
@@ -110,19 +147,23 @@ class Responder:
     async def stop(self, gen: Generation) -> None:
         """Cancel a generation and wait (briefly) for its thread to let go."""
         gen.cancel.set()
+        for task in [gen.warm, *gen.ready.values()]:
+            if task is not None:
+                task.cancel()
+                task.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:  # a generation that ignores the cancel flag is stuck in native code
             await asyncio.wait_for(asyncio.shield(gen.producer), 1.0)
         except asyncio.TimeoutError:
-            self.llm_pool.abandon()
+            self.llm_pool.abandon(gen.producer)
         except (asyncio.CancelledError, LlmError):
             pass
 
-    async def _split_tokens(self, tokens, pieces, reply: SpokenReply, deadline: float) -> None:
+    async def _split_tokens(self, gen: Generation, pieces, reply: SpokenReply) -> None:
         splitter, text = SentenceSplitter(), []
         while True:
-            remaining = deadline - asyncio.get_running_loop().time()
+            remaining = max(gen.deadline - asyncio.get_running_loop().time(), 0.001)
             try:
-                token = await asyncio.wait_for(tokens.get(), max(remaining, 0.001))
+                token = gen.seen.pop(0) if gen.seen else await asyncio.wait_for(gen.tokens.get(), remaining)
             except asyncio.TimeoutError:
                 if not text:  # not one token in the whole time limit: the model is stuck
                     raise LlmError(f"no reply within llm.timeout_s ({self.llm_timeout_s:g} s)") from None
@@ -132,9 +173,10 @@ class Responder:
                 break
             if isinstance(token, Exception):
                 raise token
-            piece_text, at = token
+            piece_text, at, paused = token
             text.append(piece_text)
             reply.token_times.append(at)
+            reply.token_pauses.append(paused)
             reply.text = "".join(text)
             for piece in splitter.feed(piece_text):
                 pieces.put_nowait(piece)
@@ -144,12 +186,14 @@ class Responder:
     def _generate(self, messages, cancel: threading.Event, loop, tokens: asyncio.Queue) -> None:
         """Worker thread: stream tokens to the loop until done or cancelled."""
         put = lambda item: loop.call_soon_threadsafe(tokens.put_nowait, item)  # noqa: E731
+        paused = 0.0
         try:
             with contextlib.closing(self.engines.llm.stream(messages)) as stream:
                 for token in stream:
                     if cancel.is_set():
                         break
-                    put((token.text, token.at))
+                    put((token.text, token.at, paused))
+                    paused += self.cpu.wait(cancel)  # before the next token is computed
         except LlmError as exc:
             put(exc)
         except RuntimeError:  # the loop closed while we were generating
@@ -157,17 +201,24 @@ class Responder:
         with contextlib.suppress(RuntimeError):
             put(_END)
 
-    async def _speak_queue(self, pieces: asyncio.Queue, reply: SpokenReply) -> None:
+    async def _speak_queue(self, pieces: asyncio.Queue, reply: SpokenReply, ready: dict) -> None:
         while (piece := await pieces.get()) is not _END:
-            await self._speak_piece(piece, reply)
+            await self._speak_piece(piece, reply, ready.pop(piece, None))
 
-    async def _speak_piece(self, piece: str, reply: SpokenReply) -> None:
+    async def _speak_piece(self, piece: str, reply: SpokenReply, ready: asyncio.Task | None = None) -> None:
         self.events.emit("reply", text=piece, part=len(reply.pieces))
-        audio = await self.tts_pool.run(self.timeouts.tts_s, self._synthesize, piece)
+        audio = await (ready or self._synthesize_piece(piece))
         end = self.speaker.play(audio)
         reply.pieces.append((piece, end))
         if len(reply.pieces) == 1 and self.on_first_piece is not None:
             self.on_first_piece()
+
+    async def _synthesize_piece(self, piece: str) -> np.ndarray:
+        self.cpu.hold()  # released here on the loop, even when the synthesis is abandoned
+        try:
+            return await self.tts_pool.run(self.timeouts.tts_s, self._synthesize, piece)
+        finally:
+            self.cpu.release()
 
     def _synthesize(self, piece: str) -> np.ndarray:
         clip = self.engines.tts.synthesize(piece)

@@ -36,6 +36,8 @@ class SttSettings:
     """Language code passed to whisper."""
     beam_size: int = limit(5, lo=1, hi=10)
     """Whisper beam width: 1 is greedy and fastest, 5 is clearly more accurate."""
+    window_s: float = limit(10.0, lo=5.0, hi=30.0)
+    """Shortest window whisper decodes a question in; 30 is whisper's own, slowest window."""
 
 
 @dataclass(frozen=True)

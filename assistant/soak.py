@@ -106,20 +106,26 @@ class Soak:
             self.counts["turns"] += 1
         await d.wait_for("idle", before)
 
+    async def idle_figures(self) -> dict:
+        """Process figures once the idle daemon has given its freed memory back."""
+        if self.driver.daemon.heap_trim is not None:
+            await self.driver.daemon.heap_trim
+        return process_figures()
+
     async def run(self, interactions: int) -> dict:
         await self.driver.start()
         start = None
         began = time.monotonic()
         for i in range(interactions):
             if i == WARM_UP_TURNS:
-                start = process_figures()
+                start = await self.idle_figures()
             try:
                 await self.interaction()
             except RuntimeError as exc:  # an interaction went wrong: count it, carry on from idle
                 self.counts["failed"] += 1
                 print(f"interaction {i}: {exc}", file=sys.stderr)
                 await self.driver.wait_for("idle", max(0, len(self.driver.events) - 1))
-        end = process_figures()
+        end = await self.idle_figures()
         code = await self.driver.stop()
         errors = [e.data for e in self.driver.events if e.type == "error"]
         return {"interactions": interactions, **self.counts, "errors": len(errors),

@@ -35,12 +35,14 @@ class StagePool:
         try:
             return await asyncio.wait_for(asyncio.shield(job), timeout_s)
         except asyncio.TimeoutError:
-            self.abandon()
+            self.abandon(job)
             raise self.error_type(f"{self.name} took over {timeout_s:g} s and was abandoned") from None
 
-    def abandon(self) -> None:
+    def abandon(self, job: asyncio.Future | None = None) -> None:
         """Give the stage a fresh thread; the old one finishes its call unobserved."""
         log.warning("%s: a call overran its limit; starting a fresh worker thread", self.name)
+        if job is not None:  # its late error is expected: no "exception never retrieved" traceback
+            job.add_done_callback(lambda done: done.cancelled() or done.exception())
         old, self.executor = self.executor, ThreadPoolExecutor(1, thread_name_prefix=self.name)
         old.shutdown(wait=False, cancel_futures=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
 import pytest
@@ -37,3 +38,28 @@ def test_errors_inside_the_call_pass_through():
     with pytest.raises(ValueError, match="bad audio"):
         asyncio.run(pool.run(5.0, boom))
     pool.close()
+
+
+def test_an_abandoned_call_that_fails_later_leaves_no_traceback():
+    release = threading.Event()
+    pool = StagePool("tts", SttError)
+    unhandled = []
+
+    def stuck():
+        release.wait()
+        raise RuntimeError("gave up late")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+        job = pool.submit(stuck)
+        with pytest.raises(SttError):
+            await pool.wait(job, 0.1)
+        release.set()
+        await asyncio.wait([job])
+        del job
+        gc.collect()  # an unretrieved exception is reported when its future is collected
+
+    asyncio.run(main())
+    pool.close()
+    assert unhandled == []
