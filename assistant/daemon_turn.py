@@ -152,6 +152,8 @@ class TurnRunner:
             await self._respond(question, reply, followup, prepared)
             await self.wait_played(reply)
         except asyncio.CancelledError:
+            if early and early.prepared and self.generation is not early.prepared[0]:
+                asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
             self._remember(question, reply)
             self.d.turn_finished()
             raise
