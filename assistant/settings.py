@@ -66,7 +66,7 @@ class LlmSettings:
     """CPU threads for prompt processing; 0 means the same as threads."""
     batch: int = limit(256, lo=16, hi=4096)
     """Prompt-processing batch size (logical)."""
-    ubatch: int = limit(256, lo=16, hi=4096)
+    ubatch: int = limit(64, lo=16, hi=4096)
     """Physical micro-batch; smaller values lower the compute buffer on small boards."""
     mmap: bool = True
     """Map the model file instead of reading it into memory (lets the page cache share it)."""
