@@ -18,6 +18,8 @@ from .errors import InputError
 
 ENGINE_RATE = 16000
 """Sample rate every speech engine in the assistant works at."""
+AUDIBLE = 1e-3
+"""About -60 dBFS: quieter samples count as silence."""
 
 
 @dataclass(frozen=True)
@@ -170,3 +172,17 @@ class WavRecording:
 def rms(samples: np.ndarray) -> float:
     """Root-mean-square level of float samples."""
     return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+
+
+def first_audible_index(samples: np.ndarray) -> int | None:
+    """Index of the first sample louder than AUDIBLE, None if there is none."""
+    loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
+    return int(loud[0]) if len(loud) else None
+
+
+def trim_leading_silence(samples: np.ndarray, rate: int, keep_s: float = 0.005) -> np.ndarray:
+    """Drop the silence a synthesized piece starts with (piper: 30-50 ms), keeping ``keep_s``."""
+    first = first_audible_index(samples)
+    if first is None:
+        return samples
+    return samples[max(0, first - int(keep_s * rate)):]

@@ -14,10 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .audio_format import WavRecording
-
-
-AUDIBLE = 1e-3  # about -60 dBFS: quieter samples count as silence
+from .audio_format import WavRecording, first_audible_index
 
 
 class SampleQueue:
@@ -112,8 +109,8 @@ class Speaker:
 
     def _played(self, samples: np.ndarray, at: float) -> None:
         if self.on_played is not None:
-            loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
-            first_loud = at + loud[0] / self.rate if len(loud) else None
+            first = first_audible_index(samples)
+            first_loud = at + first / self.rate if first is not None else None
             self.on_played(len(samples), first_loud)
 
     def start(self) -> None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio_format import Clip, to_int16
-from .audio_sink import AUDIBLE
+from .audio_format import Clip, first_audible_index, to_int16, trim_leading_silence
 from .llm import chat_messages
 from .sentences import SentenceSplitter
 
@@ -57,8 +56,8 @@ def stt_finalisation(stt, audio: np.ndarray) -> tuple[str, float]:
 
 def first_audible(samples: np.ndarray, rate: int) -> float:
     """Seconds of leading silence in synthesized speech."""
-    loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
-    return loud[0] / rate if len(loud) else 0.0
+    first = first_audible_index(samples)
+    return first / rate if first is not None else 0.0
 
 
 def llm_first_sentence(llm, messages) -> tuple[str, float, list[float]]:
@@ -96,7 +95,9 @@ def measure_stages(engines, question: Clip, silence_s: float, system_prompt: str
     first, first_s, _ = llm_first_sentence(engines.llm, messages)
     start = time.perf_counter()
     first_chunk = next(iter(engines.tts.stream(first or "Okay.")))
-    tts_first = time.perf_counter() - start + first_audible(first_chunk, engines.tts.rate)
+    # The daemon cuts piper's leading silence; the naive pipeline below plays it.
+    spoken = trim_leading_silence(first_chunk, engines.tts.rate)
+    tts_first = time.perf_counter() - start + first_audible(spoken, engines.tts.rate)
     reply, llm_whole = _timed(engines.llm.reply, messages)
     clip, tts_whole = _timed(engines.tts.synthesize, reply or "Okay.")
     naive = (silence_s + stt_whole + llm_whole + tts_whole

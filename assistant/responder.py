@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .audio_format import resample
+from .audio_format import resample, trim_leading_silence
 from .cpu_turns import CpuTurns
 from .errors import LlmError, TtsError
 from .sentences import SentenceSplitter
@@ -189,11 +189,13 @@ class Responder:
         paused = 0.0
         try:
             with contextlib.closing(self.engines.llm.stream(messages)) as stream:
-                for token in stream:
-                    if cancel.is_set():
+                while True:
+                    with self.cpu.computing(cancel) as waited:  # paused while piper speaks
+                        token = next(stream, None)
+                    paused += waited
+                    if token is None or cancel.is_set():
                         break
                     put((token.text, token.at, paused))
-                    paused += self.cpu.wait(cancel)  # before the next token is computed
         except LlmError as exc:
             put(exc)
         except RuntimeError:  # the loop closed while we were generating
@@ -221,5 +223,6 @@ class Responder:
             self.cpu.release()
 
     def _synthesize(self, piece: str) -> np.ndarray:
-        clip = self.engines.tts.synthesize(piece)
-        return resample(clip, self.speaker.rate).samples
+        self.cpu.wait_parked()  # the model finishes the token it is on, then waits for us
+        clip = resample(self.engines.tts.synthesize(piece), self.speaker.rate)
+        return trim_leading_silence(clip.samples, clip.rate)  # heard sooner; piper's tail keeps the pause

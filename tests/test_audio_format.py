@@ -101,3 +101,16 @@ def test_discarded_recording_leaves_the_old_file(tmp_path):
 def test_resample_keeps_duration():
     clip = Clip(_tone(22050).astype(np.float32), 22050)
     assert abs(resample(clip, 16000).seconds - clip.seconds) < 0.002
+
+
+def test_leading_silence_is_cut_to_a_few_milliseconds_and_nothing_audible_is_lost():
+    from assistant.audio_format import first_audible_index, trim_leading_silence
+
+    rate = 16000
+    speech = np.sin(np.linspace(0, 200, rate // 2)).astype(np.float32) * 0.3
+    piece = np.concatenate([np.full(800, 2e-4, np.float32), speech, np.zeros(1600, np.float32)])
+    trimmed = trim_leading_silence(piece, rate)
+    assert first_audible_index(trimmed) == int(0.005 * rate)  # 5 ms kept of the 50 ms
+    assert np.array_equal(trimmed[-len(speech) - 1600:], piece[-len(speech) - 1600:])  # tail kept
+    silent = np.zeros(100, np.float32)
+    assert trim_leading_silence(silent, rate) is silent and first_audible_index(silent) is None

@@ -21,13 +21,32 @@ from test_faults import OneFault
 
 def waiter(turns: CpuTurns, cancel: threading.Event) -> tuple[threading.Thread, list]:
     waited: list[float] = []
-    thread = threading.Thread(target=lambda: waited.append(turns.wait(cancel)))
+    def compute_one_token():
+        with turns.computing(cancel) as seconds:
+            waited.append(seconds)
+
+    thread = threading.Thread(target=compute_one_token)
     thread.start()
     return thread, waited
 
 
 def test_a_free_cpu_costs_the_model_nothing():
-    assert CpuTurns().wait(threading.Event()) == 0.0
+    turns = CpuTurns()
+    with turns.computing(threading.Event()) as waited:
+        assert waited == 0.0 and turns.wait_parked(0.05) > 0  # synthesis waits for this token
+    assert turns.wait_parked() == 0.0 and not turns.held
+
+
+def test_no_token_starts_once_a_synthesis_holds_the_cpu():
+    turns, cancel = CpuTurns(), threading.Event()
+    turns.hold()
+    thread, waited = waiter(turns, cancel)
+    assert turns.wait_parked() == 0.0  # the model is parked between tokens, not computing
+    thread.join(0.2)
+    assert thread.is_alive() and not waited
+    turns.release()
+    thread.join(5)
+    assert waited and waited[0] > 0
 
 
 def test_the_model_waits_until_every_hold_is_released():
@@ -93,7 +112,7 @@ def test_no_token_is_computed_while_piper_speaks(engines, config):
     assert len(reply.pieces) >= 2 and reply.token_pauses[-1] > 0, reply.text
     for start, end in timed.spans:
         during = [t for t in reply.token_times if start < t < end]
-        assert len(during) <= 1, "only the token already being computed may finish during synthesis"
+        assert during == [], "synthesis starts after the token being computed, and no token starts during it"
     assert reply.tokens_per_s() > reply.tokens_per_s(wall=True)
 
 
@@ -110,7 +129,7 @@ def test_an_abandoned_synthesis_lets_the_model_go_on(engines, config):
 
     reply = asyncio.run(two_answers())
     resp.close()
-    assert hanging.faults == 1 and reply.pieces and resp.cpu.wait(threading.Event()) == 0.0
+    assert hanging.faults == 1 and reply.pieces and not resp.cpu.held
 
 
 @pytest.mark.slow
@@ -153,4 +172,4 @@ def test_a_speculated_answer_that_is_dropped_leaves_nothing_behind(engines, conf
     gen = asyncio.run(speculate_then_drop())
     resp.close()
     assert gen.producer.done() and all(t.cancelled() for t in gen.ready.values())
-    assert resp.cpu.wait(threading.Event()) == 0.0 and unhandled == []
+    assert not resp.cpu.held and unhandled == []
