@@ -38,11 +38,14 @@ class StagePool:
 
     async def wait(self, job: asyncio.Future, timeout_s: float):
         """Await a job of this stage for at most ``timeout_s``."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(job), timeout_s)
-        except asyncio.TimeoutError:
-            self.abandon(job)
-            raise self.error_type(f"{self.name} took over {timeout_s:g} s and was abandoned") from None
+        # Not asyncio.wait_for: before Python 3.12 it swallows a cancellation that arrives as the
+        # job completes, and a cancelled turn (barge-in, shutdown) then carried on answering.
+        if not job.done():
+            done, _ = await asyncio.wait({job}, timeout=timeout_s)  # the job runs on if we are cancelled
+            if not done:
+                self.abandon(job)
+                raise self.error_type(f"{self.name} took over {timeout_s:g} s and was abandoned")
+        return job.result()
 
     def abandon(self, job: asyncio.Future | None = None) -> None:
         """Give the stage a fresh thread; the old one finishes its call unobserved."""

@@ -184,3 +184,45 @@ def test_hold_to_talk_ends_the_question_on_release(tmp_path, engines, tts):
     assert run.all("intent")[0].data["name"] == "time"
     listening, thinking = run.first("listening")[1].ts, run.first("thinking")[1].ts
     assert thinking - listening < question.seconds + 2.0  # ended by the release, not the silence
+
+
+def test_a_turn_cancelled_as_it_starts_stops_the_answer_begun_early(tmp_path, engines, tts):
+    """The model starts on the early transcript, during the end-of-speech silence. A turn
+    cancelled as it starts must stop that answer, not leave it running ahead of the next
+    turn in the LLM thread."""
+    import asyncio
+
+    from assistant.daemon_driver import DaemonDriver
+
+    config = make_config(llm={"max_tokens": 200}, conversation={"followup_window_s": 0})
+    question = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+                      spoken(tts, "Tell me a long story about a brave dragon and a knight."), silence(1.0))
+    llm_lock = engines.llm._lock  # held while a generation runs
+
+    async def scenario():
+        driver = DaemonDriver(config, engines, tmp_path / "spk.wav")
+        seen = {}
+
+        def on_event(event):
+            runner = driver.daemon.runner
+            if event.type == "thinking" and "cancelled" not in seen:
+                seen["early"] = runner.early is not None or runner.task is not None
+                seen["generating"] = llm_lock.locked()  # the speculated answer is under way
+                seen["cancelled"] = runner.task.cancel()  # at the turn's first await
+
+        driver.log.subscribe(on_event)
+        await driver.start()
+        before = driver.say(question)
+        await driver.wait_for("thinking", before)
+        freed = await asyncio.to_thread(llm_lock.acquire, True, 3.0)
+        if freed:
+            llm_lock.release()
+        await driver.stop()
+        return seen, freed, [e.type for e in driver.events[before:]]
+
+    seen, freed, types = asyncio.run(scenario())
+    assert seen.get("cancelled") and seen["generating"], (seen, types)
+    # Python < 3.12's wait_for swallowed this cancel (the early transcript was already done),
+    # and the cancelled turn went on to speak its answer.
+    assert "reply" not in types and "turn_done" not in types, types
+    assert freed, "the answer begun early still holds the model 3 s after its turn was cancelled"
