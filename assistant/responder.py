@@ -19,7 +19,7 @@ from .audio_format import resample, trim_leading_silence
 from .cpu_turns import CpuTurns
 from .errors import LlmError, TtsError
 from .sentences import SentenceSplitter
-from .stage_pool import StagePool, forget
+from .stage_pool import StagePool, forget, wait_within
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,17 @@ class Generation:
     """Synthesis begun before the answer was confirmed, by piece text."""
     warm: asyncio.Task | None = None
     """Finds and synthesizes the first piece while the question may still go on."""
+
+
+async def _next_token(tokens: asyncio.Queue, timeout_s: float):
+    """The next item of ``tokens``; asyncio.TimeoutError after ``timeout_s``."""
+    getter = asyncio.ensure_future(tokens.get())
+    try:
+        if not await wait_within(getter, timeout_s):
+            raise asyncio.TimeoutError
+        return getter.result()
+    finally:
+        getter.cancel()  # no effect once done; otherwise no orphan getter takes a later token
 
 
 class Responder:
@@ -163,7 +174,7 @@ class Responder:
         while True:
             remaining = max(gen.deadline - asyncio.get_running_loop().time(), 0.001)
             try:
-                token = gen.seen.pop(0) if gen.seen else await asyncio.wait_for(gen.tokens.get(), remaining)
+                token = gen.seen.pop(0) if gen.seen else await _next_token(gen.tokens, remaining)
             except asyncio.TimeoutError:
                 if not text:  # not one token in the whole time limit: the model is stuck
                     raise LlmError(f"no reply within llm.timeout_s ({self.llm_timeout_s:g} s)") from None

@@ -20,6 +20,18 @@ def forget(job: asyncio.Future) -> None:
     job.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
+async def wait_within(future: asyncio.Future, timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` for ``future``; True once it is done. It is never cancelled here.
+
+    Not asyncio.wait_for: before Python 3.12 that swallows a cancellation arriving just as
+    the awaited future completes, and a cancelled turn (barge-in, shutdown) carried on.
+    """
+    if future.done():  # no await: a pending cancellation lands at the caller's next one
+        return True
+    done, _ = await asyncio.wait({future}, timeout=timeout_s)
+    return bool(done)
+
+
 class StagePool:
     """A single-thread executor for one stage (stt, llm, tts, audio)."""
 
@@ -38,13 +50,9 @@ class StagePool:
 
     async def wait(self, job: asyncio.Future, timeout_s: float):
         """Await a job of this stage for at most ``timeout_s``."""
-        # Not asyncio.wait_for: before Python 3.12 it swallows a cancellation that arrives as the
-        # job completes, and a cancelled turn (barge-in, shutdown) then carried on answering.
-        if not job.done():
-            done, _ = await asyncio.wait({job}, timeout=timeout_s)  # the job runs on if we are cancelled
-            if not done:
-                self.abandon(job)
-                raise self.error_type(f"{self.name} took over {timeout_s:g} s and was abandoned")
+        if not await wait_within(job, timeout_s):  # the job runs on if we are cancelled
+            self.abandon(job)
+            raise self.error_type(f"{self.name} took over {timeout_s:g} s and was abandoned")
         return job.result()
 
     def abandon(self, job: asyncio.Future | None = None) -> None:

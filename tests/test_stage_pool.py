@@ -63,3 +63,23 @@ def test_an_abandoned_call_that_fails_later_leaves_no_traceback():
     asyncio.run(main())
     pool.close()
     assert unhandled == []
+
+
+def test_a_cancel_that_arrives_as_the_awaited_item_does_is_not_swallowed():
+    """asyncio.wait_for before Python 3.12 returned the item and dropped the cancellation."""
+    from assistant.responder import _next_token
+
+    async def scenario():
+        tokens: asyncio.Queue = asyncio.Queue()
+        task = asyncio.create_task(_next_token(tokens, 5.0))
+        await asyncio.sleep(0)  # the task now waits for a token
+        tokens.put_nowait("token")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with pytest.raises(asyncio.TimeoutError):
+            await _next_token(asyncio.Queue(), 0.01)
+        tokens.put_nowait("later")
+        return await _next_token(tokens, 1.0)
+
+    assert asyncio.run(scenario()) in ("token", "later")
