@@ -55,6 +55,8 @@ class TurnRunner:
         self.played = asyncio.Event()
         self.speech_end_at = 0.0
         self.early: EarlyStart | None = None
+        self.stopping: set[asyncio.Task] = set()
+        """Answers begun early being stopped in the background (kept so none is collected mid-way)."""
         self.generation = None
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.due_timers: list[float] = []
@@ -110,8 +112,14 @@ class TurnRunner:
         if early is not None:
             early.transcript.cancel()  # still queued: never runs; running: its result is ignored
             forget(early.transcript)
-            if early.prepared is not None:
-                asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
+            self._stop_early_answer(early)
+
+    def _stop_early_answer(self, early: EarlyStart) -> None:
+        """Stop the answer begun on an early transcript (harmless if it was already spoken)."""
+        if early.prepared is not None:
+            task = asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
+            self.stopping.add(task)
+            task.add_done_callback(self.stopping.discard)
 
     async def finish_question(self, outcome: Outcome) -> None:
         """Listening is over: start the turn, or go back to idle when nothing was said."""
@@ -152,8 +160,8 @@ class TurnRunner:
             await self._respond(question, reply, followup, prepared)
             await self.wait_played(reply)
         except asyncio.CancelledError:
-            if early and early.prepared:  # stopping an answer that was already spoken is harmless
-                asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
+            if early:
+                self._stop_early_answer(early)
             self._remember(question, reply)
             self.d.turn_finished()
             raise

@@ -162,12 +162,10 @@ class Responder:
             if task is not None:
                 task.cancel()
                 forget(task)
-        try:  # a generation that ignores the cancel flag is stuck in native code
-            await asyncio.wait_for(asyncio.shield(gen.producer), 1.0)
-        except asyncio.TimeoutError:
+        if not await wait_within(gen.producer, 1.0):  # it ignores the cancel flag: stuck in native code
             self.llm_pool.abandon(gen.producer)
-        except (asyncio.CancelledError, LlmError):
-            pass
+        elif not gen.producer.cancelled():
+            gen.producer.result()  # _generate sends its errors as tokens: anything raised here is a bug
 
     async def _split_tokens(self, gen: Generation, pieces, reply: SpokenReply) -> None:
         splitter, text = SentenceSplitter(), []

@@ -65,21 +65,32 @@ def test_an_abandoned_call_that_fails_later_leaves_no_traceback():
     assert unhandled == []
 
 
-def test_a_cancel_that_arrives_as_the_awaited_item_does_is_not_swallowed():
-    """asyncio.wait_for before Python 3.12 returned the item and dropped the cancellation."""
+def test_a_cancel_that_arrives_as_the_awaited_future_completes_is_not_swallowed():
+    """asyncio.wait_for before Python 3.12 returned the result and dropped the cancellation."""
+    from assistant.stage_pool import wait_within
+
+    async def scenario():
+        future = asyncio.get_running_loop().create_future()
+        waiter = asyncio.create_task(wait_within(future, 5.0))
+        await asyncio.sleep(0)  # the waiter is now waiting
+        future.set_result("done")
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert await wait_within(future, 5.0)  # done already: no wait at all
+        return future.result(), await wait_within(asyncio.get_running_loop().create_future(), 0.01)
+
+    assert asyncio.run(scenario()) == ("done", False)
+
+
+def test_a_timed_out_token_wait_leaves_no_getter_to_take_the_next_token():
     from assistant.responder import _next_token
 
     async def scenario():
         tokens: asyncio.Queue = asyncio.Queue()
-        task = asyncio.create_task(_next_token(tokens, 5.0))
-        await asyncio.sleep(0)  # the task now waits for a token
-        tokens.put_nowait("token")
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
         with pytest.raises(asyncio.TimeoutError):
-            await _next_token(asyncio.Queue(), 0.01)
-        tokens.put_nowait("later")
+            await _next_token(tokens, 0.01)
+        tokens.put_nowait("next")
         return await _next_token(tokens, 1.0)
 
-    assert asyncio.run(scenario()) in ("token", "later")
+    assert asyncio.run(scenario()) == "next"
