@@ -77,6 +77,10 @@ def llm_first_sentence(llm, messages) -> tuple[str, float, list[float]]:
 
 def raw_tokens_per_s(llm, messages) -> float | None:
     """Generation speed of llama-cpp-python's own streaming call on the same prompt."""
+    return llm.call(_raw_tokens_per_s, llm, messages)  # on the thread the daemon's tokens use
+
+
+def _raw_tokens_per_s(llm, messages) -> float | None:
     s = llm.settings
     times = []
     for chunk in llm.llama.create_chat_completion(messages=messages, stream=True, max_tokens=s.max_tokens,

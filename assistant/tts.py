@@ -52,6 +52,8 @@ def load_voice(model_path: Path, config: Path):
 
     options = onnxruntime.SessionOptions()
     options.enable_cpu_mem_arena = False
+    # Its idle workers would spin on after each sentence, on the cores the model needs next.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
                                            providers=["CPUExecutionProvider"])
     return PiperVoice(config=PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8"))),

@@ -75,6 +75,46 @@ def test_llm_streams_a_reply_in_pieces(llm):
     assert all(b.at >= a.at for a, b in zip(tokens, tokens[1:]))
 
 
+def test_llm_computes_every_token_on_its_own_thread_whoever_asks(llm, monkeypatch):
+    """llama.cpp's OpenMP workers stop spinning once a second thread has run it (every
+    barrier becomes a sleep); so the main thread, a stage thread and any other all get
+    their tokens computed on the model's one thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ran_on, real_eval = set(), llm.llama.eval
+    monkeypatch.setattr(llm.llama, "eval", lambda tokens: (ran_on.add(threading.current_thread()), real_eval(tokens))[1])
+    messages = chat_messages("Answer in one short sentence.", [], QUESTION)
+    callers = {threading.current_thread()}
+
+    def ask():
+        callers.add(threading.current_thread())
+        return llm.reply(messages, max_tokens=4)
+
+    replies = [ask()]
+    with ThreadPoolExecutor(1) as stage:
+        replies.append(stage.submit(ask).result())
+    other = threading.Thread(target=lambda: replies.append(ask()))
+    other.start()
+    other.join()
+    assert len(replies) == 3 and all(replies), replies
+    assert len(callers) == 3 and len(ran_on) == 1 and not ran_on & callers
+
+
+def test_llm_stream_left_early_frees_the_model_for_another_thread(llm):
+    import threading
+
+    messages = chat_messages("Answer in one short sentence.", [], QUESTION)
+    stream = llm.stream(messages, max_tokens=20)
+    next(stream)
+    stream.close()  # a barge-in: the consumer stops after one token
+    result = []
+    other = threading.Thread(target=lambda: result.append(llm.reply(messages, max_tokens=4)))
+    other.start()
+    other.join(timeout=30)
+    assert not other.is_alive() and result and result[0]
+
+
 def test_llm_respects_max_tokens(llm):
     tokens = list(llm.stream(chat_messages("", [], "Count from one to one hundred."), max_tokens=5))
     assert 1 <= len(tokens) <= 5
