@@ -74,8 +74,8 @@ class LlmSettings:
     """Lock the model in RAM so it is never paged out."""
     kv_cache_type: str = limit("f16", choices=("f16", "q8_0", "q4_0"))
     """Type of the KV cache; q8_0 halves its memory at a small quality cost."""
-    flash_attn: bool = False
-    """Use flash attention (needed by llama.cpp for a quantized V cache)."""
+    flash_attn: bool = True
+    """Use flash attention: faster decoding, no attention scratch, and a quantized V cache allowed."""
     timeout_s: float = limit(60.0, lo=1.0, hi=3600.0)
     """Longest one reply may take before it is cut off."""
 
