@@ -123,7 +123,9 @@ class Responder:
         """
         loop = asyncio.get_running_loop()
         gen = Generation(asyncio.Queue(), None, threading.Event(), loop.time() + self.llm_timeout_s)
-        gen.producer = self.llm_pool.submit(self._generate, messages, gen.cancel, loop, gen.tokens)
+        # The whole generation runs on the model's thread: no hand-over between two tokens.
+        gen.producer = self.llm_pool.submit(self.engines.llm.call, self._generate, messages, gen.cancel,
+                                            loop, gen.tokens)
         if speculate:
             gen.warm = asyncio.create_task(self._warm_first_piece(gen), name="warm-first-piece")
         return gen
