@@ -89,6 +89,9 @@ class ScriptedLlm:
     def reply(self, messages, max_tokens=None) -> str:
         return self.text
 
+    def call(self, fn, *args):
+        return fn(*args)
+
     def stream(self, messages, max_tokens=None):
         from assistant.llm import Token
 
