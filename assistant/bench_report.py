@@ -33,9 +33,10 @@ def machine_info(config, engines) -> dict:
     return {
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "physical_cores": physical_cores(),
                     "arch": platform.machine(), "python": platform.python_version()},
-        "models": {"stt": f"{engines.stt.name}: {engines.stt.model_path.name}",
+        # A packaged model folder is often just "model": its package names it.
+        "models": {"stt": f"{engines.stt.name}: {engines.stt.model_path.parent.name}/{engines.stt.model_path.name}",
                    "llm": engines.llm.model_path.name, "tts": engines.tts.model_path.name,
-                   "llm_threads": engines.llm.threads},
+                   "llm_threads": engines.llm.threads, "llm_flash_attn": engines.llm.settings.flash_attn},
         "versions": versions,
     }
 
