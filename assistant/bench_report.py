@@ -30,11 +30,11 @@ def machine_info(config, engines) -> dict:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
+    stt_folder = engines.stt.model_path  # a packaged folder is often just "model": its package names it
     return {
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "physical_cores": physical_cores(),
                     "arch": platform.machine(), "python": platform.python_version()},
-        # A packaged model folder is often just "model": its package names it.
-        "models": {"stt": f"{engines.stt.name}: {engines.stt.model_path.parent.name}/{engines.stt.model_path.name}",
+        "models": {"stt": f"{engines.stt.name}: {stt_folder.parent.name}/{stt_folder.name}",
                    "llm": engines.llm.model_path.name, "tts": engines.tts.model_path.name,
                    "llm_threads": engines.llm.threads, "llm_flash_attn": engines.llm.settings.flash_attn},
         "versions": versions,

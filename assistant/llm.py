@@ -15,7 +15,7 @@ from .settings import LlmSettings
 
 GGUF_MAGIC = b"GGUF"
 MODEL_THREAD = "llama"
-"""Name of the one thread that runs llama.cpp (see LocalLlm.call)."""
+"""Name prefix of the one thread that runs llama.cpp (see LocalLlm.call)."""
 KV_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}  # ggml_type ids used by llama.cpp
 
 
@@ -113,7 +113,8 @@ class LocalLlm:
         threads than there are cores. Every thread that runs llama.cpp gets a team of its
         own, so a second one (a warm-up on the main thread, say) made every barrier a
         sleep and a wake-up: about 400 per token, and the daemon decoded at 0.5-0.7 of
-        the speed of the same call alone.
+        the speed of the same call alone. A ``fn`` that streams takes the model's lock on
+        this thread, so it must not be queued while another thread holds it mid-stream.
         """
         if threading.get_ident() == self._model_thread:
             return fn(*args)

@@ -83,7 +83,12 @@ def test_llm_computes_every_token_on_its_own_thread_whoever_asks(llm, monkeypatc
     from concurrent.futures import ThreadPoolExecutor
 
     ran_on, real_eval = set(), llm.llama.eval
-    monkeypatch.setattr(llm.llama, "eval", lambda tokens: (ran_on.add(threading.current_thread()), real_eval(tokens))[1])
+
+    def recorded_eval(tokens):
+        ran_on.add(threading.current_thread())
+        return real_eval(tokens)
+
+    monkeypatch.setattr(llm.llama, "eval", recorded_eval)
     messages = chat_messages("Answer in one short sentence.", [], QUESTION)
     callers = {threading.current_thread()}
 
