@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .bench_report import machine_info, print_table
-from .bench_stages import measure_stages, speech_end
+from .bench_stages import measure_stages, raw_speeds, speech_end, stt_finalisation
 from .config import Config, settings_from_mapping
 from .engines import load_engines
 from .errors import AssistantError
@@ -53,6 +53,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
 
     driver = DaemonDriver(config, engines, workdir / "speaker.wav", workdir / "events.jsonl")
     await driver.start()
+    idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
     ttfa, speeds, walls, heard = [], [], [], []
     for q_clip in questions:
@@ -70,7 +71,6 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
             speeds.append(done.data["tokens_per_s"])
             walls.append(done.data["tokens_per_s_wall"])
         await driver.wait_for("idle", before)
-    idle = await idle_cpu(driver, no_wake)
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "heard": heard, "wake": wake, **idle}
@@ -128,12 +128,17 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     spoken = {text: piper_clip(engines.tts, text) for text in QUESTIONS[:turns]}  # steady: one per text
     questions = [spoken[QUESTIONS[i % len(QUESTIONS)]] for i in range(turns)]
     no_wake = piper_clip(engines.tts, NO_WAKE_SPEECH)  # made once, heard by each wake engine
+    # llama-cpp-python alone on the prompts the daemon will see, just before and just after
+    # its turns: this machine's speed drifts by more than the gap being measured.
+    prompts = [stt_finalisation(engines.stt, q.samples)[0] for q in questions]
+    raw = {"before": raw_speeds(engines.llm, s.llm.system_prompt, prompts)}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         daemon = asyncio.run(daemon_turns(config, engines, questions, no_wake, Path(tmp)))
+        raw["after"] = raw_speeds(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
     stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
-    return summarize(config, engines, daemon, stages, others)
+    return summarize(config, engines, daemon, stages, others, raw)
 
 
 def _median_p90(values) -> dict:
@@ -144,21 +149,23 @@ def _median_p90(values) -> dict:
     return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
 
 
-def summarize(config, engines, daemon: dict, stages, others: dict) -> dict:
+def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
     ttfa = _median_p90(daemon["ttfa"])
     naive = _median_p90([c.naive_ttfa_s for c in stages])
     floor = _median_p90([c.floor_s(silence_s) for c in stages])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
-    raw = [c.raw_tokens_per_s for c in stages if c.raw_tokens_per_s]
-    raw_tokens = statistics.median(raw) if raw else None
+    around = raw["before"] + raw["after"]
+    raw_tokens = statistics.median(around) if around else None
     ratio = lambda a, b: round(a / b, 3) if a and b else None  # noqa: E731
     return {
         "ttfa_s": ttfa, "naive_ttfa_s": naive, "ttfa_ratio": ratio(ttfa["median"], naive["median"]),
         "floor_s": floor, "overhead_ratio": ratio(ttfa["median"], floor["median"]),
         "llm_tokens_per_s": round(tokens, 1) if tokens else None,
         "raw_tokens_per_s": round(raw_tokens, 1) if raw_tokens else None,
+        "raw_tokens_per_s_around": {
+            when: round(statistics.median(speeds), 1) if speeds else None for when, speeds in raw.items()},
         "tokens_ratio": ratio(tokens, raw_tokens),
         "llm_tokens_per_s_wall": round(wall, 1) if wall else None,
         "tokens_ratio_wall": ratio(wall, raw_tokens),

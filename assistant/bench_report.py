@@ -55,7 +55,9 @@ def print_table(r: dict, out) -> None:
     row("floor_s", _mp(r["floor_s"]), "silence + STT final + LLM 1st sentence + TTS 1st chunk")
     row("overhead_ratio", r["overhead_ratio"], "target <= 1.15")
     row("llm_tokens_per_s", r["llm_tokens_per_s"], "inside the daemon, while decoding")
-    row("raw_tokens_per_s", r["raw_tokens_per_s"], "llama-cpp-python alone")
+    around = r["raw_tokens_per_s_around"]
+    row("raw_tokens_per_s", r["raw_tokens_per_s"],
+        f"llama-cpp-python alone, just before ({around['before']}) and after ({around['after']}) the daemon")
     row("tokens_ratio", r["tokens_ratio"], "target >= 0.95")
     row("llm_tokens_per_s_wall", r["llm_tokens_per_s_wall"], "inside the daemon, pauses for piper included")
     row("tokens_ratio_wall", r["tokens_ratio_wall"])

@@ -28,8 +28,6 @@ class StageCosts:
     """Synthesis time over audio duration for the whole reply."""
     naive_ttfa_s: float
     """Silence, whole transcript, whole reply, whole synthesis, up to the first audible sample."""
-    raw_tokens_per_s: float | None
-    """llama-cpp-python alone, streaming the same prompt."""
 
     def floor_s(self, silence_s: float) -> float:
         """The unavoidable part of time-to-first-audio."""
@@ -75,6 +73,12 @@ def llm_first_sentence(llm, messages) -> tuple[str, float, list[float]]:
     return first, first_at, times
 
 
+def raw_speeds(llm, system_prompt: str, questions: list[str]) -> list[float]:
+    """llama-cpp-python's own speed on each question's prompt (the ones it could time)."""
+    speeds = [raw_tokens_per_s(llm, chat_messages(system_prompt, [], text)) for text in questions]
+    return [speed for speed in speeds if speed]
+
+
 def raw_tokens_per_s(llm, messages) -> float | None:
     """Generation speed of llama-cpp-python's own streaming call on the same prompt."""
     return llm.call(_raw_tokens_per_s, llm, messages)  # on the thread the daemon's tokens use
@@ -109,8 +113,7 @@ def measure_stages(engines, question: Clip, silence_s: float, system_prompt: str
     return StageCosts(
         stt_final_s=stt_final, stt_rtf=stt_whole / max(question.seconds, 1e-6),
         llm_first_sentence_s=first_s, tts_first_chunk_s=tts_first,
-        tts_rtf=tts_whole / max(clip.seconds, 1e-6), naive_ttfa_s=naive,
-        raw_tokens_per_s=raw_tokens_per_s(engines.llm, messages))
+        tts_rtf=tts_whole / max(clip.seconds, 1e-6), naive_ttfa_s=naive)
 
 
 def speech_end(clip: Clip) -> int:

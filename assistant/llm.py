@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -118,7 +118,11 @@ class LocalLlm:
         """
         if threading.get_ident() == self._model_thread:
             return fn(*args)
-        return self._thread.submit(fn, *args).result()
+        return self.submit(fn, *args).result()
+
+    def submit(self, fn, *args) -> Future:
+        """Queue ``fn(*args)`` on the model's thread (see ``call``); its future."""
+        return self._thread.submit(fn, *args)
 
     def _mark_model_thread(self) -> None:
         self._model_thread = threading.get_ident()

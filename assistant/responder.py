@@ -1,8 +1,10 @@
 """Speaking a reply: LLM tokens -> sentences -> piper -> speaker, cancellable at any point.
 
 The LLM and piper run in their own worker threads; this code runs on the event
-loop and only moves text and audio between them. The first sentence is spoken
-while the model is still writing the next.
+loop and only moves text and audio between them. The model's thread cuts its tokens
+into pieces itself and wakes the loop once per piece, not once per token: every
+wake-up takes a core from the model in the middle of a token. The first sentence is
+spoken while the model is still writing the next.
 """
 
 from __future__ import annotations
@@ -57,20 +59,30 @@ class SpokenReply:
         return " ".join(p for p, end in self.pieces if end <= played_total)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the model wrote since the last hand-over, and the pieces it completed."""
+
+    tokens: tuple[tuple[str, float, float], ...]
+    """(text, arrival time, seconds paused for synthesis so far) of each token."""
+    pieces: tuple[str, ...]
+    """Speakable pieces those tokens completed, in order."""
+
+
 @dataclass
 class Generation:
-    """An LLM answer being generated in the LLM thread."""
+    """An LLM answer being generated on the model's thread."""
 
     tokens: asyncio.Queue
-    """(text, arrival time) pairs, then _END or an LlmError."""
+    """Written items, then _END or an LlmError."""
     producer: asyncio.Future | None
-    """The worker-thread job."""
+    """The job on the model's thread."""
     cancel: threading.Event
     """Set to stop generating at the next token."""
     deadline: float
     """Loop time by which the answer must be complete (llm.timeout_s)."""
     seen: list = field(default_factory=list)
-    """Tokens already taken from ``tokens`` to find the first piece early, in order."""
+    """Items already taken from ``tokens`` to find the first piece early, in order."""
     ready: dict[str, asyncio.Task] = field(default_factory=dict)
     """Synthesis begun before the answer was confirmed, by piece text."""
     warm: asyncio.Task | None = None
@@ -97,7 +109,6 @@ class Responder:
         self.events = events
         self.timeouts = timeouts
         self.llm_timeout_s = llm_timeout_s
-        self.llm_pool = StagePool("llm", LlmError)
         self.tts_pool = StagePool("tts", TtsError)
         self.cpu = CpuTurns()
         self.on_first_piece = None
@@ -105,7 +116,6 @@ class Responder:
 
     def close(self) -> None:
         """Let the worker threads end (a running native call finishes first)."""
-        self.llm_pool.close()
         self.tts_pool.close()
 
     async def say(self, text: str, reply: SpokenReply) -> None:
@@ -124,22 +134,20 @@ class Responder:
         loop = asyncio.get_running_loop()
         gen = Generation(asyncio.Queue(), None, threading.Event(), loop.time() + self.llm_timeout_s)
         # The whole generation runs on the model's thread: no hand-over between two tokens.
-        gen.producer = self.llm_pool.submit(self.engines.llm.call, self._generate, messages, gen.cancel,
-                                            loop, gen.tokens)
+        gen.producer = asyncio.wrap_future(
+            self.engines.llm.submit(self._generate, messages, gen.cancel, loop, gen.tokens))
         if speculate:
             gen.warm = asyncio.create_task(self._warm_first_piece(gen), name="warm-first-piece")
         return gen
 
     async def _warm_first_piece(self, gen: Generation) -> None:
-        splitter = SentenceSplitter()
         while True:
-            token = await gen.tokens.get()
-            gen.seen.append(token)
-            if token is _END or isinstance(token, Exception):
+            item = await gen.tokens.get()
+            gen.seen.append(item)
+            if not isinstance(item, Written):
                 return
-            pieces = splitter.feed(token[0])
-            if pieces:
-                gen.ready[pieces[0]] = asyncio.create_task(self._synthesize_piece(pieces[0]))
+            if item.pieces:
+                gen.ready[item.pieces[0]] = asyncio.create_task(self._synthesize_piece(item.pieces[0]))
                 return
 
     async def answer(self, gen: Generation, reply: SpokenReply) -> None:
@@ -164,55 +172,61 @@ class Responder:
             if task is not None:
                 task.cancel()
                 forget(task)
-        if not await wait_within(gen.producer, 1.0):  # it ignores the cancel flag: stuck in native code
-            self.llm_pool.abandon(gen.producer)
+        if not await wait_within(gen.producer, 1.0):  # stuck in native code: it sees the flag later
+            log.warning("llm: a stopped answer is still running; the next one waits for it")
+            forget(gen.producer)
         elif not gen.producer.cancelled():
             gen.producer.result()  # _generate sends its errors as tokens: anything raised here is a bug
 
     async def _split_tokens(self, gen: Generation, pieces, reply: SpokenReply) -> None:
-        splitter, text = SentenceSplitter(), []
+        text = []
         while True:
             remaining = max(gen.deadline - asyncio.get_running_loop().time(), 0.001)
             try:
-                token = gen.seen.pop(0) if gen.seen else await _next_token(gen.tokens, remaining)
+                item = gen.seen.pop(0) if gen.seen else await _next_token(gen.tokens, remaining)
             except asyncio.TimeoutError:
-                if not text:  # not one token in the whole time limit: the model is stuck
+                if not text:  # not one piece in the whole time limit: the model is stuck
                     raise LlmError(f"no reply within llm.timeout_s ({self.llm_timeout_s:g} s)") from None
                 log.warning("reply cut off at llm.timeout_s (%g s)", self.llm_timeout_s)
-                break
-            if token is _END:
-                break
-            if isinstance(token, Exception):
-                raise token
-            piece_text, at, paused = token
-            text.append(piece_text)
-            reply.token_times.append(at)
-            reply.token_pauses.append(paused)
+                return
+            if item is _END:
+                return
+            if isinstance(item, Exception):
+                raise item
+            for piece_text, at, paused in item.tokens:
+                text.append(piece_text)
+                reply.token_times.append(at)
+                reply.token_pauses.append(paused)
             reply.text = "".join(text)
-            for piece in splitter.feed(piece_text):
+            for piece in item.pieces:
                 pieces.put_nowait(piece)
-        for piece in splitter.flush():
-            pieces.put_nowait(piece)
 
     def _generate(self, messages, cancel: threading.Event, loop, tokens: asyncio.Queue) -> None:
-        """Worker thread: stream tokens to the loop until done or cancelled."""
+        """Model thread: write the reply, handing each completed piece to the loop."""
         put = lambda item: loop.call_soon_threadsafe(tokens.put_nowait, item)  # noqa: E731
-        paused = 0.0
+        splitter, written, paused = SentenceSplitter(), [], 0.0
         try:
-            with contextlib.closing(self.engines.llm.stream(messages)) as stream:
-                while True:
-                    with self.cpu.computing(cancel) as waited:  # paused while piper speaks
-                        token = next(stream, None)
-                    paused += waited
-                    if token is None or cancel.is_set():
-                        break
-                    put((token.text, token.at, paused))
-        except LlmError as exc:
-            put(exc)
+            try:
+                with contextlib.closing(self.engines.llm.stream(messages)) as stream:
+                    while True:
+                        with self.cpu.computing(cancel) as waited:  # paused while piper speaks
+                            token = next(stream, None)
+                        paused += waited
+                        if token is None or cancel.is_set():
+                            break
+                        written.append((token.text, token.at, paused))
+                        if pieces := splitter.feed(token.text):
+                            put(Written(tuple(written), tuple(pieces)))
+                            written = []
+            except LlmError as exc:
+                put(Written(tuple(written), ()))
+                put(exc)
+                return
+            rest = () if cancel.is_set() else tuple(splitter.flush())
+            put(Written(tuple(written), rest))
+            put(_END)
         except RuntimeError:  # the loop closed while we were generating
             return
-        with contextlib.suppress(RuntimeError):
-            put(_END)
 
     async def _speak_queue(self, pieces: asyncio.Queue, reply: SpokenReply, ready: dict) -> None:
         while (piece := await pieces.get()) is not _END:

@@ -22,6 +22,7 @@ def test_bench_reports_every_figure():
     for key in ("ttfa_ratio", "overhead_ratio", "stt_rtf", "tts_rtf", "peak_rss_mb"):
         assert r[key] > 0
     assert r["raw_tokens_per_s"] > 0
+    assert r["raw_tokens_per_s_around"]["before"] > 0 and r["raw_tokens_per_s_around"]["after"] > 0
     assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
     assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
     assert r["turns"] == 1

@@ -173,3 +173,27 @@ def test_a_speculated_answer_that_is_dropped_leaves_nothing_behind(engines, conf
     resp.close()
     assert gen.producer.done() and all(t.cancelled() for t in gen.ready.values())
     assert not resp.cpu.held and unhandled == []
+
+
+@pytest.mark.slow
+def test_the_model_thread_wakes_the_loop_once_per_piece_not_once_per_token(engines, config):
+    resp = responder(engines, TimedTts(engines.tts))
+    wakes = []
+
+    async def counted_answer():
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counting(*args):
+            if threading.current_thread().name.startswith("llama"):
+                wakes.append(args)
+            return real(*args)
+
+        loop.call_soon_threadsafe = counting
+        return await answer(resp, "Tell me about the Eiffel Tower in Paris.", config.settings.llm.system_prompt)
+
+    reply = asyncio.run(counted_answer())
+    resp.close()
+    # One wake per completed piece, one for the rest and one for the end; every token still counted.
+    assert len(wakes) <= len(reply.pieces) + 2 < len(reply.token_times), (len(wakes), reply.text)
+    assert " ".join(p for p, _ in reply.pieces) == " ".join(reply.text.split())

@@ -92,6 +92,9 @@ class ScriptedLlm:
     def call(self, fn, *args):
         return fn(*args)
 
+    def submit(self, fn, *args):
+        return self.real.submit(fn, *args)  # the real model's thread runs the scripted stream
+
     def stream(self, messages, max_tokens=None):
         from assistant.llm import Token
 
