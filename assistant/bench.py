@@ -137,7 +137,7 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
         raw["after"] = raw_speeds(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
-    stages = [measure_stages(engines, q, s.endpoint.silence_s, s.llm.system_prompt) for q in questions]
+    stages = [measure_stages(engines, q, s) for q in questions]
     return summarize(config, engines, daemon, stages, others, raw)
 
 

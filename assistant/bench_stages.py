@@ -58,10 +58,10 @@ def first_audible(samples: np.ndarray, rate: int) -> float:
     return first / rate if first is not None else 0.0
 
 
-def llm_first_sentence(llm, messages) -> tuple[str, float, list[float]]:
+def llm_first_sentence(llm, messages, first_piece_chars: int) -> tuple[str, float, list[float]]:
     """(first piece, seconds to it, token arrival times), streaming the whole reply."""
     start = time.perf_counter()
-    splitter, first, first_at, times = SentenceSplitter(), None, None, []
+    splitter, first, first_at, times = SentenceSplitter(first_max_chars=first_piece_chars), None, None, []
     for token in llm.stream(messages):
         times.append(token.at)
         pieces = splitter.feed(token.text)
@@ -95,12 +95,13 @@ def _raw_tokens_per_s(llm, messages) -> float | None:
     return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
 
 
-def measure_stages(engines, question: Clip, silence_s: float, system_prompt: str) -> StageCosts:
+def measure_stages(engines, question: Clip, settings) -> StageCosts:
     """Every isolated stage cost for one spoken question (16 kHz, speech only)."""
+    silence_s = settings.endpoint.silence_s
     text, stt_final = stt_finalisation(engines.stt, question.samples)
     _, stt_whole = _timed(engines.stt.transcribe, question.samples)
-    messages = chat_messages(system_prompt, [], text)
-    first, first_s, _ = llm_first_sentence(engines.llm, messages)
+    messages = chat_messages(settings.llm.system_prompt, [], text)
+    first, first_s, _ = llm_first_sentence(engines.llm, messages, settings.tts.first_piece_chars)
     start = time.perf_counter()
     first_chunk = next(iter(engines.tts.stream(first or "Okay.")))
     # The daemon cuts piper's leading silence; the naive pipeline below plays it.

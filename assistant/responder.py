@@ -103,12 +103,14 @@ async def _next_token(tokens: asyncio.Queue, timeout_s: float):
 class Responder:
     """Turns text or a chat into speech on the speaker."""
 
-    def __init__(self, engines, speaker, events, timeouts, llm_timeout_s: float) -> None:
+    def __init__(self, engines, speaker, events, timeouts, llm_timeout_s: float,
+                 first_piece_chars: int = 24) -> None:
         self.engines = engines
         self.speaker = speaker
         self.events = events
         self.timeouts = timeouts
         self.llm_timeout_s = llm_timeout_s
+        self.first_piece_chars = first_piece_chars
         self.tts_pool = StagePool("tts", TtsError)
         self.cpu = CpuTurns()
         self.on_first_piece = None
@@ -121,7 +123,7 @@ class Responder:
     async def say(self, text: str, reply: SpokenReply) -> None:
         """Speak a fixed text (intents, timers), piece by piece."""
         reply.text = text
-        splitter = SentenceSplitter()
+        splitter = self._splitter()
         for piece in splitter.feed(text + " ") + splitter.flush():
             await self._speak_piece(piece, reply)
 
@@ -204,7 +206,7 @@ class Responder:
     def _generate(self, messages, cancel: threading.Event, loop, tokens: asyncio.Queue) -> None:
         """Model thread: write the reply, handing each completed piece to the loop."""
         put = lambda item: loop.call_soon_threadsafe(tokens.put_nowait, item)  # noqa: E731
-        splitter, written, paused = SentenceSplitter(), [], 0.0
+        splitter, written, paused = self._splitter(), [], 0.0
         try:
             try:
                 with contextlib.closing(self.engines.llm.stream(messages)) as stream:
@@ -227,6 +229,9 @@ class Responder:
             put(_END)
         except RuntimeError:  # the loop closed while we were generating
             return
+
+    def _splitter(self) -> SentenceSplitter:
+        return SentenceSplitter(first_max_chars=self.first_piece_chars)
 
     async def _speak_queue(self, pieces: asyncio.Queue, reply: SpokenReply, ready: dict) -> None:
         while (piece := await pieces.get()) is not _END:

@@ -84,7 +84,7 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
     if s.debug.record_dir:  # opt-in: otherwise nothing that was said is written to disk
         from .debug_recording import subscribe_recorder
         subscribe_recorder(config, events)
-    responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s)
+    responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s, s.tts.first_piece_chars)
     return Daemon(s, engines, mic, speaker, events, load_wake(config, engines),
                   VoiceActivity(s.endpoint.vad_threshold), responder,
                   make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns)

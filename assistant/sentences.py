@@ -10,12 +10,19 @@ _CLAUSE = re.compile(r"(?<=[,;:—])\s+")
 _SPACE = re.compile(r"\s+")
 _ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no."}
 _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
+# A piece cut between words does not end on one of these: "the capital of" would be
+# spoken with a full stop's fall on "of".
+_WEAK_ENDINGS = frozenset(
+    "a an the of to in on at by for from with into about and or but nor so if than as is are was "
+    "were be been am has have had do does did will would can could should may might must not no "
+    "my your his her its our their this that these those which who whom whose very because while "
+    "when where what how most more some each every such also".split())
 
 
 class SentenceSplitter:
     """Feed tokens, get back whole sentences; long sentences are cut at commas, else between words."""
 
-    def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = 30):
+    def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = 24):
         self.max_chars = max_chars
         self.min_chars = min_chars
         # The first piece is cut at an earlier comma: it decides when speech starts.
@@ -30,7 +37,9 @@ class SentenceSplitter:
         while True:
             limit = self.max_chars if self.emitted else self.first_max_chars
             # No punctuation within the limit: cut between words rather than keep the listener waiting.
-            piece = self._take_sentence() or self._cut(_CLAUSE, limit) or self._cut(_SPACE, limit)
+            # A comma a little past the limit still beats a cut between two words.
+            piece = (self._take_sentence() or self._cut(_CLAUSE, limit, reach=limit + limit // 4)
+                     or self._cut(_SPACE, limit, overflow=True))
             if piece is None:
                 return pieces
             if _SPEAKABLE.search(piece):
@@ -52,15 +61,24 @@ class SentenceSplitter:
             return head
         return None
 
-    def _cut(self, gap: re.Pattern, limit: int) -> str | None:
-        """Once the buffer is over ``limit``, take it up to the last ``gap`` within the limit."""
+    def _cut(self, gap: re.Pattern, limit: int, reach: int | None = None, overflow: bool = False) -> str | None:
+        """Once the buffer is over ``limit``, take it up to the last ``gap`` within ``reach``
+        (the limit by default; with ``overflow``, the first gap past it if none is within)
+        that follows a word a piece may end on."""
         if len(self.buffer) <= limit:
             return None
-        cuts = [m for m in gap.finditer(self.buffer) if self.min_chars <= m.start() <= limit]
-        if not cuts:
+        cuts = [m for m in gap.finditer(self.buffer)
+                if m.start() >= self.min_chars and self._last_word(m.start()) not in _WEAK_ENDINGS]
+        within = [m for m in cuts if m.start() <= (reach or limit)]
+        cut = within[-1] if within else (cuts[0] if cuts and overflow else None)
+        if cut is None:
             return None
-        head, self.buffer = self.buffer[:cuts[-1].start()].strip(), self.buffer[cuts[-1].end():]
+        head, self.buffer = self.buffer[:cut.start()].strip(), self.buffer[cut.end():]
         return head
+
+    def _last_word(self, end: int) -> str:
+        words = self.buffer[:end].split()
+        return words[-1].lower().strip("\"'()[]") if words else ""
 
 
 def split_text(text: str, max_chars: int = 120) -> list[str]:

@@ -50,7 +50,8 @@ def answer_text(engines, text: str, history: list[dict] | None = None):
     Returns (reply, pieces, audio chunks, first_token_at, last_token_at, first_audio_at).
     """
     messages = chat_messages(engines.settings.llm.system_prompt, history or [], text)
-    splitter, reply, pieces, audio = SentenceSplitter(), [], [], []
+    splitter = SentenceSplitter(first_max_chars=engines.settings.tts.first_piece_chars)
+    reply, pieces, audio = [], [], []
     first_token = last_token = first_audio = None
 
     def speak(piece: str) -> None:

@@ -46,8 +46,24 @@ def test_first_piece_without_punctuation_is_cut_between_words():
     text = "The story of Romeo and Juliet by William Shakespeare is a tragedy"
     emitted, rest = feed_words(text)
     released = [(i, p) for i, pieces in emitted for p in pieces]
-    # Released as soon as the text passes 30 characters, not at the end of the sentence.
-    assert released[0] == (6, "The story of Romeo and Juliet")
+    # Released as soon as the text passes 24 characters, not at the end of the sentence,
+    # and not after "and": "The story of Romeo and" would fall on "and".
+    assert released[0] == (5, "The story of Romeo")
+    assert " ".join([p for _, p in released] + rest) == text
+
+
+def test_a_piece_cut_between_words_does_not_end_on_a_little_word():
+    emitted, rest = feed_words("The capital of France is Paris and it is big", first_max_chars=24)
+    pieces = [p for _, pieces in emitted for p in pieces] + rest
+    assert pieces[0] == "The capital of France"
+    assert not any(p.rsplit(None, 1)[-1] in {"of", "is", "and", "the"} for p in pieces)
+
+
+def test_a_first_piece_with_no_gap_within_the_limit_is_cut_at_the_first_one_past_it():
+    text = "Antidisestablishmentarianism remains a very long word indeed and so on"
+    emitted, rest = feed_words(text, first_max_chars=24)
+    released = [(i, p) for i, pieces in emitted for p in pieces]
+    assert released[0] == (0, "Antidisestablishmentarianism")  # not held back to the end of the sentence
     assert " ".join([p for _, p in released] + rest) == text
 
 
