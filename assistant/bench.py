@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .bench_report import machine_info, print_table
-from .bench_stages import measure_stages, raw_speeds, speech_end, stt_finalisation
+from .bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from .config import Config, settings_from_mapping
 from .engines import load_engines
 from .errors import AssistantError
@@ -55,7 +55,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, walls, heard = [], [], [], []
+    ttfa, speeds, walls, steps, heard = [], [], [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
@@ -70,10 +70,12 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
         if done.data.get("tokens_per_s"):
             speeds.append(done.data["tokens_per_s"])
             walls.append(done.data["tokens_per_s_wall"])
+            steps.append(done.data["token_ms"])
         await driver.wait_for("idle", before)
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
-    return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "heard": heard, "wake": wake, **idle}
+    return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
+            **idle}
 
 
 async def idle_cpu(driver, speech) -> dict:
@@ -131,10 +133,10 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     # llama-cpp-python alone on the prompts the daemon will see, just before and just after
     # its turns: this machine's speed drifts by more than the gap being measured.
     prompts = [stt_finalisation(engines.stt, q.samples)[0] for q in questions]
-    raw = {"before": raw_speeds(engines.llm, s.llm.system_prompt, prompts)}
+    raw = {"before": raw_token_times(engines.llm, s.llm.system_prompt, prompts)}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         daemon = asyncio.run(daemon_turns(config, engines, questions, no_wake, Path(tmp)))
-        raw["after"] = raw_speeds(engines.llm, s.llm.system_prompt, prompts)
+        raw["after"] = raw_token_times(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
     stages = [measure_stages(engines, q, s) for q in questions]
@@ -156,16 +158,18 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     floor = _median_p90([c.floor_s(silence_s) for c in stages])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
-    around = raw["before"] + raw["after"]
+    figures = {when: raw_figures(runs) for when, runs in raw.items()}
+    around, raw_steps = raw_figures(raw["before"] + raw["after"])
     raw_tokens = statistics.median(around) if around else None
+    median = lambda values: round(statistics.median(values), 2) if values else None  # noqa: E731
     ratio = lambda a, b: round(a / b, 3) if a and b else None  # noqa: E731
     return {
         "ttfa_s": ttfa, "naive_ttfa_s": naive, "ttfa_ratio": ratio(ttfa["median"], naive["median"]),
         "floor_s": floor, "overhead_ratio": ratio(ttfa["median"], floor["median"]),
         "llm_tokens_per_s": round(tokens, 1) if tokens else None,
         "raw_tokens_per_s": round(raw_tokens, 1) if raw_tokens else None,
-        "raw_tokens_per_s_around": {
-            when: round(statistics.median(speeds), 1) if speeds else None for when, speeds in raw.items()},
+        "raw_tokens_per_s_around": {when: median(speeds) for when, (speeds, _) in figures.items()},
+        "token_ms": {"daemon": median(daemon["steps"]), "raw": median(raw_steps)},
         "tokens_ratio": ratio(tokens, raw_tokens),
         "llm_tokens_per_s_wall": round(wall, 1) if wall else None,
         "tokens_ratio_wall": ratio(wall, raw_tokens),

@@ -59,6 +59,7 @@ def print_table(r: dict, out) -> None:
     row("raw_tokens_per_s", r["raw_tokens_per_s"],
         f"llama-cpp-python alone, just before ({around['before']}) and after ({around['after']}) the daemon")
     row("tokens_ratio", r["tokens_ratio"], "target >= 0.95")
+    row("token_ms", r["token_ms"], "median time of one token: daemon, raw")
     row("llm_tokens_per_s_wall", r["llm_tokens_per_s_wall"], "inside the daemon, pauses for piper included")
     row("tokens_ratio_wall", r["tokens_ratio_wall"])
     row("stt_rtf", r["stt_rtf"])

@@ -73,18 +73,21 @@ def llm_first_sentence(llm, messages, first_piece_chars: int) -> tuple[str, floa
     return first, first_at, times
 
 
-def raw_speeds(llm, system_prompt: str, questions: list[str]) -> list[float]:
-    """llama-cpp-python's own speed on each question's prompt (the ones it could time)."""
-    speeds = [raw_tokens_per_s(llm, chat_messages(system_prompt, [], text)) for text in questions]
-    return [speed for speed in speeds if speed]
+def raw_token_times(llm, system_prompt: str, questions: list[str]) -> list[list[float]]:
+    """When each token of llama-cpp-python's own streaming call arrived, for each question's prompt."""
+    # On the model's thread, like the daemon's tokens.
+    return [llm.call(_raw_token_times, llm, chat_messages(system_prompt, [], text)) for text in questions]
 
 
-def raw_tokens_per_s(llm, messages) -> float | None:
-    """Generation speed of llama-cpp-python's own streaming call on the same prompt."""
-    return llm.call(_raw_tokens_per_s, llm, messages)  # on the thread the daemon's tokens use
+def raw_figures(runs: list[list[float]]) -> tuple[list[float], list[float]]:
+    """(tokens/s, median ms per token) of each raw run long enough to time."""
+    runs = [times for times in runs if len(times) > 2 and times[-1] > times[0]]
+    speeds = [(len(times) - 1) / (times[-1] - times[0]) for times in runs]
+    steps = [1000 * float(np.median(np.diff(times))) for times in runs]
+    return speeds, steps
 
 
-def _raw_tokens_per_s(llm, messages) -> float | None:
+def _raw_token_times(llm, messages) -> list[float]:
     s = llm.settings
     times = []
     for chunk in llm.llama.create_chat_completion(messages=messages, stream=True, max_tokens=s.max_tokens,
@@ -92,7 +95,7 @@ def _raw_tokens_per_s(llm, messages) -> float | None:
                                                   repeat_penalty=s.repeat_penalty, seed=s.seed):
         if chunk["choices"][0]["delta"].get("content"):
             times.append(time.monotonic())
-    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
+    return times
 
 
 def measure_stages(engines, question: Clip, settings) -> StageCosts:

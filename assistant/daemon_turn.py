@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -173,10 +174,11 @@ class TurnRunner:
             self.d.turn_finished()
             return
         self._remember(question, reply)
-        speed, wall = reply.tokens_per_s(), reply.tokens_per_s(wall=True)
+        speed, wall, steps = reply.tokens_per_s(), reply.tokens_per_s(wall=True), reply.token_steps()
         self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total),
                            tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None,
-                           tokens_per_s_wall=round(wall, 2) if wall else None)
+                           tokens_per_s_wall=round(wall, 2) if wall else None,
+                           token_ms=round(1000 * statistics.median(steps), 2) if steps else None)
         self.reply = None
         self.task = None  # this turn is over; what follows may be interrupted on its own
         self.d.turn_finished()

@@ -49,10 +49,13 @@ class SpokenReply:
         times = self.token_times
         if len(times) <= 2:
             return None
-        span = times[-1] - times[0]
-        if not wall:
-            span -= self.token_pauses[-1] - self.token_pauses[0]
+        span = times[-1] - times[0] if wall else sum(self.token_steps())
         return (len(times) - 1) / span if span > 0 else None
+
+    def token_steps(self) -> list[float]:
+        """Seconds each token after the first took, without the pauses for synthesis."""
+        times, pauses = self.token_times, self.token_pauses
+        return [times[i] - times[i - 1] - (pauses[i] - pauses[i - 1]) for i in range(1, len(times))]
 
     def spoken(self, played_total: int) -> str:
         """The pieces whose audio was played to the end."""

@@ -118,8 +118,8 @@ def test_no_token_is_computed_while_piper_speaks(engines, config):
 
 @pytest.mark.slow
 def test_an_abandoned_synthesis_lets_the_model_go_on(engines, config):
-    hanging = OneFault(engines.tts, "synthesize", hang_s=4.0)
-    resp = responder(engines, hanging, tts_s=1.0)
+    hanging = OneFault(engines.tts, "synthesize", hang_s=8.0)
+    resp = responder(engines, hanging, tts_s=2.5)  # a real synthesis on a busy machine stays well within
     prompt = config.settings.llm.system_prompt
 
     async def two_answers():
@@ -197,3 +197,9 @@ def test_the_model_thread_wakes_the_loop_once_per_piece_not_once_per_token(engin
     # One wake per completed piece, one for the rest and one for the end; every token still counted.
     assert len(wakes) <= len(reply.pieces) + 2 < len(reply.token_times), (len(wakes), reply.text)
     assert " ".join(p for p, _ in reply.pieces) == " ".join(reply.text.split())
+
+
+def test_token_speed_leaves_out_the_pauses_for_synthesis():
+    reply = SpokenReply(token_times=[0.0, 1.0, 3.0, 4.0], token_pauses=[0.0, 0.0, 1.5, 1.5])
+    assert reply.token_steps() == [1.0, 0.5, 1.0]
+    assert reply.tokens_per_s() == pytest.approx(3 / 2.5) and reply.tokens_per_s(wall=True) == 0.75
