@@ -46,7 +46,7 @@ class Daemon:
                  leds, notifier, clock, turns: int | None = None) -> None:
         from .daemon_turn import TurnRunner
 
-        self.settings = settings
+        self.settings, self.engines = settings, engines
         self.mic, self.speaker, self.events = mic, speaker, events
         self.wake, self.vad, self.responder = wake, vad, responder
         self.leds, self.notifier, self.clock = leds, notifier, clock
@@ -147,6 +147,7 @@ class Daemon:
         self.speaker.close()
         self.speaker.save()
         self.responder.close()
+        self.runner.close()
         self.audio_pool.close()
 
     async def _watchdog(self) -> None:

@@ -261,6 +261,10 @@ class TurnRunner:
         task = self.task
         return task is not None and not task.done() and task is not asyncio.current_task()
 
+    def close(self) -> None:
+        """Let the recognizer's thread end (a running pass finishes first)."""
+        self.stt_pool.close()
+
     async def cancel(self) -> None:
         """Cancel the running turn (barge-in, shutdown) and wait until it has let go."""
         self.cancel_flag.set()

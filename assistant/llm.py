@@ -124,6 +124,10 @@ class LocalLlm:
         """Queue ``fn(*args)`` on the model's thread (see ``call``); its future."""
         return self._thread.submit(fn, *args)
 
+    def close(self) -> None:
+        """Let the model's thread end once idle (a running call finishes first)."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
     def _mark_model_thread(self) -> None:
         self._model_thread = threading.get_ident()
 

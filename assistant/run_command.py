@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,11 +126,29 @@ async def serve(daemon, pin_factory=None, config_path=None) -> int:
             loop.remove_signal_handler(sig)
 
 
+EXIT_WAIT_S = 1.0
+"""How long an exiting daemon waits for its idle worker threads to end."""
+
+
+def busy_threads(timeout_s: float) -> list[str]:
+    """Worker threads still alive after ``timeout_s`` in all: busy in a native call."""
+    deadline = time.monotonic() + timeout_s
+    busy = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            busy.append(thread.name)
+    return busy
+
+
 def cmd_run(config: Config, options: RunOptions) -> int:
     """Entry point of `assistant run`."""
     daemon = build_daemon(config, options)
     code = asyncio.run(serve(daemon, config_path=config.path))
-    stuck = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    daemon.engines.llm.close()
+    stuck = busy_threads(EXIT_WAIT_S)
     if stuck:  # an abandoned native call must not hold the exit (systemd waits only 5 s)
         log.warning("exiting with worker threads still busy: %s", ", ".join(stuck))
         logging.shutdown()

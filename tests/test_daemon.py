@@ -33,6 +33,7 @@ def test_run_answers_a_spoken_question_from_a_file_mic(tmp_path, tts, whisper):
                                        "--turns", "1", "--events", str(events_file)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert "still busy" not in proc.stderr  # idle worker threads end; none is reported as stuck
     events = [json.loads(line) for line in events_file.read_text().splitlines()]
     types = [e["type"] for e in events]
     assert in_order(types, ["ready", "idle", "wake", "listening", "transcript", "reply", "speaking",
