@@ -7,6 +7,8 @@ from typing import Callable
 from .llm import chat_messages
 
 SAFETY_TOKENS = 64  # chat-template tokens per message the count does not see
+TRIM_TO = 0.5
+"""Share of the budget the history is cut down to once it no longer fits."""
 
 
 class Conversation:
@@ -33,14 +35,20 @@ class Conversation:
         if not followup and self.last_at is not None and now - self.last_at > self.keep_s:
             self.turns.clear()
         fixed = self._tokens(self.system_prompt) + self._tokens(question)
-        kept: list[tuple[str, str]] = []
-        used = fixed
-        for turn in reversed(self.turns):
-            cost = self._tokens(turn[0]) + self._tokens(turn[1])
-            if used + cost > self.budget:
+        costs = [self._tokens(q) + self._tokens(a) for q, a in self.turns]
+        # Dropping the oldest turn changes the prompt right after the system prompt, and the
+        # model must then read the whole history again (seconds on a small board). Once the
+        # history does not fit, cut it to half the budget, so that happens every few turns
+        # instead of on every one.
+        limit = self.budget if fixed + sum(costs) <= self.budget else fixed + TRIM_TO * (self.budget - fixed)
+        keep, used = 0, fixed
+        for cost in reversed(costs):
+            if used + cost > limit:
                 break
-            kept.insert(0, turn)
-            used += cost
+            keep, used = keep + 1, used + cost
+        if not keep and costs and fixed + costs[-1] <= self.budget:
+            keep = 1  # the last turn still fits: a follow-up needs it
+        kept = self.turns[len(self.turns) - keep:] if keep else []
         self.turns = kept
         history = [m for q, a in kept for m in ({"role": "user", "content": q},
                                                 {"role": "assistant", "content": a})]

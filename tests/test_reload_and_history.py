@@ -34,6 +34,20 @@ def test_history_is_trimmed_oldest_first_and_keeps_the_system_prompt():
     assert used <= 200 - 50
 
 
+def test_a_full_history_is_cut_to_half_its_budget_so_the_prompt_start_stays_put_for_turns():
+    """Each prompt that starts like the previous one is only read from where it differs: a
+    history trimmed by one turn on every question made the model read all of it each time."""
+    conv = Conversation("Be brief.", context=400, max_tokens=50, count_tokens=count_words, keep_s=300)
+    firsts = []
+    for i in range(30):
+        messages = conv.messages(f"question number {i} " + "word " * 10, now=float(i))
+        firsts.append(messages[1]["content"] if len(messages) > 2 else None)
+        conv.add(f"question number {i} " + "word " * 10, f"answer {i} " + "word " * 10, now=float(i))
+        assert sum(count_words(m["content"]) + 8 for m in messages) <= 400 - 50
+    changes = sum(1 for a, b in zip(firsts, firsts[1:]) if a is not None and a != b)
+    assert 0 < changes <= 30 // 4, firsts  # cut now and then, not on every turn
+
+
 def test_history_expires_for_a_new_wake_up_but_not_for_a_follow_up():
     conv = Conversation("", context=2048, max_tokens=64, count_tokens=count_words, keep_s=60)
     conv.add("my name is Alice", "Hello Alice.", now=0.0)
