@@ -48,8 +48,7 @@ class Conversation:
             keep, used = keep + 1, used + cost
         if not keep and costs and fixed + costs[-1] <= self.budget:
             keep = 1  # the last turn still fits: a follow-up needs it
-        kept = self.turns[len(self.turns) - keep:] if keep else []
-        self.turns = kept
+        kept = self.turns = self.turns[len(self.turns) - keep:]
         history = [m for q, a in kept for m in ({"role": "user", "content": q},
                                                 {"role": "assistant", "content": a})]
         return chat_messages(self.system_prompt, history, question)
