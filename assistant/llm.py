@@ -69,6 +69,10 @@ class LocalLlm:
         check_gguf(model_path)
         from llama_cpp import Llama
 
+        from .kv_shift import shifting_llama
+
+        if settings.context_shift:
+            Llama = shifting_llama()  # noqa: N806
         self.settings = settings
         self.model_path = model_path
         self._lock = threading.Lock()

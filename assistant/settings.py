@@ -76,6 +76,8 @@ class LlmSettings:
     """Type of the KV cache; q8_0 halves its memory at a small quality cost."""
     flash_attn: bool = True
     """Use flash attention: faster decoding, no attention scratch, and a quantized V cache allowed."""
+    context_shift: bool = True
+    """When the oldest turns are cut, move the cached rest down instead of reading it again."""
     timeout_s: float = limit(60.0, lo=1.0, hi=3600.0)
     """Longest one reply may take before it is cut off."""
 
