@@ -90,6 +90,14 @@ class FileMicrophone(Microphone):
         """Let the next ``start`` succeed again."""
         self.unplugged = False
 
+    def pause(self) -> None:
+        """Deliver nothing for a moment (under the stall limit), without reporting a loss."""
+        self._pacer.stop()
+
+    def resume(self) -> None:
+        """Go on after ``pause``; audio queued since plays from now."""
+        self.start()
+
     def _next_block(self) -> np.ndarray:
         block = np.zeros(self.block, np.float32)
         filled = 0

@@ -55,7 +55,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, walls, steps, heard = [], [], [], [], []
+    ttfa, speeds, walls, steps, heard, paired = [], [], [], [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
@@ -72,10 +72,23 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
             walls.append(done.data["tokens_per_s_wall"])
             steps.append(done.data["token_ms"])
         await driver.wait_for("idle", before)
+        if done.data.get("tokens_per_s"):
+            paired.append((done.data["tokens_per_s"], await raw_beside(driver, engines, config, heard[-1])))
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
-            **idle}
+            "paired": paired, **idle}
+
+
+async def raw_beside(driver, engines, config, heard: str) -> list[float]:
+    """llama-cpp-python alone on the prompt the daemon just answered, right after it: this
+    machine's speed drifts by more than the gap being measured within a minute."""
+    driver.mic.pause()  # the daemon then has nothing to do: the model runs alone
+    try:
+        runs = await asyncio.to_thread(raw_token_times, engines.llm, config.settings.llm.system_prompt, [heard])
+    finally:
+        driver.mic.resume()
+    return runs[0]
 
 
 async def idle_cpu(driver, speech) -> dict:
@@ -131,7 +144,7 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     questions = [spoken[QUESTIONS[i % len(QUESTIONS)]] for i in range(turns)]
     no_wake = piper_clip(engines.tts, NO_WAKE_SPEECH)  # made once, heard by each wake engine
     # llama-cpp-python alone on the prompts the daemon will see, just before and just after
-    # its turns: this machine's speed drifts by more than the gap being measured.
+    # its turns (each turn is also paired with a raw run right after it; see raw_beside).
     prompts = [stt_finalisation(engines.stt, q.samples)[0] for q in questions]
     raw = {"before": raw_token_times(engines.llm, s.llm.system_prompt, prompts)}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -159,8 +172,11 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
     figures = {when: raw_figures(runs) for when, runs in raw.items()}
-    around, raw_steps = raw_figures(raw["before"] + raw["after"])
-    raw_tokens = statistics.median(around) if around else None
+    around = raw_figures(raw["before"] + raw["after"])[0]
+    # Each daemon answer against llama-cpp-python alone on the same prompt right after it.
+    pairs = [(speed, raw_figures([times])) for speed, times in daemon["paired"]]
+    pairs = [(speed, speeds[0], steps[0]) for speed, (speeds, steps) in pairs if speeds]
+    raw_tokens = statistics.median(r for _, r, _ in pairs) if pairs else None
     median = lambda values: round(statistics.median(values), 2) if values else None  # noqa: E731
     ratio = lambda a, b: round(a / b, 3) if a and b else None  # noqa: E731
     return {
@@ -169,8 +185,9 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
         "llm_tokens_per_s": round(tokens, 1) if tokens else None,
         "raw_tokens_per_s": round(raw_tokens, 1) if raw_tokens else None,
         "raw_tokens_per_s_around": {when: median(speeds) for when, (speeds, _) in figures.items()},
-        "token_ms": {"daemon": median(daemon["steps"]), "raw": median(raw_steps)},
-        "tokens_ratio": ratio(tokens, raw_tokens),
+        "token_ms": {"daemon": median(daemon["steps"]), "raw": median([step for *_, step in pairs])},
+        "tokens_ratio": round(statistics.median(d / r for d, r, _ in pairs), 3) if pairs else None,
+        "tokens_ratio_around": ratio(tokens, statistics.median(around) if around else None),
         "llm_tokens_per_s_wall": round(wall, 1) if wall else None,
         "tokens_ratio_wall": ratio(wall, raw_tokens),
         "stt_rtf": round(statistics.median(c.stt_rtf for c in stages), 3),

@@ -9,6 +9,7 @@ import numpy as np
 
 from .audio_format import Clip, first_audible_index, to_int16, trim_leading_silence
 from .llm import chat_messages
+from .responder import SpokenReply
 from .sentences import SentenceSplitter
 
 
@@ -81,10 +82,9 @@ def raw_token_times(llm, system_prompt: str, questions: list[str]) -> list[list[
 
 def raw_figures(runs: list[list[float]]) -> tuple[list[float], list[float]]:
     """(tokens/s, median ms per token) of each raw run long enough to time."""
-    runs = [times for times in runs if len(times) > 2 and times[-1] > times[0]]
-    speeds = [(len(times) - 1) / (times[-1] - times[0]) for times in runs]
-    steps = [1000 * float(np.median(np.diff(times))) for times in runs]
-    return speeds, steps
+    replies = [SpokenReply(token_times=list(times), token_pauses=[0.0] * len(times)) for times in runs]
+    timed = [reply for reply in replies if reply.tokens_per_s()]  # no pauses: nothing synthesized
+    return [reply.tokens_per_s() for reply in timed], [reply.token_ms() for reply in timed]
 
 
 def _raw_token_times(llm, messages) -> list[float]:

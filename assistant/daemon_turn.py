@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,11 +173,11 @@ class TurnRunner:
             self.d.turn_finished()
             return
         self._remember(question, reply)
-        speed, wall, steps = reply.tokens_per_s(), reply.tokens_per_s(wall=True), reply.token_steps()
+        speed, wall, step = reply.tokens_per_s(), reply.tokens_per_s(wall=True), reply.token_ms()
         self.d.events.emit("turn_done", reply=reply.text, spoken=reply.spoken(self.d.speaker.played_total),
                            tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None,
                            tokens_per_s_wall=round(wall, 2) if wall else None,
-                           token_ms=round(1000 * statistics.median(steps), 2) if steps else None)
+                           token_ms=round(step, 2) if step else None)
         self.reply = None
         self.task = None  # this turn is over; what follows may be interrupted on its own
         self.d.turn_finished()

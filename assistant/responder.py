@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import statistics
 import threading
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ import numpy as np
 from .audio_format import resample, trim_leading_silence
 from .cpu_turns import CpuTurns
 from .errors import LlmError, TtsError
-from .sentences import SentenceSplitter
+from .sentences import FIRST_PIECE_CHARS, SentenceSplitter
 from .stage_pool import StagePool, forget, wait_within
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ class SpokenReply:
         """Seconds each token after the first took, without the pauses for synthesis."""
         times, pauses = self.token_times, self.token_pauses
         return [times[i] - times[i - 1] - (pauses[i] - pauses[i - 1]) for i in range(1, len(times))]
+
+    def token_ms(self) -> float | None:
+        """Median milliseconds of one token: not moved by a few slow ones."""
+        steps = self.token_steps()
+        return 1000 * statistics.median(steps) if steps else None
 
     def spoken(self, played_total: int) -> str:
         """The pieces whose audio was played to the end."""
@@ -107,7 +113,7 @@ class Responder:
     """Turns text or a chat into speech on the speaker."""
 
     def __init__(self, engines, speaker, events, timeouts, llm_timeout_s: float,
-                 first_piece_chars: int = 24) -> None:
+                 first_piece_chars: int = FIRST_PIECE_CHARS) -> None:
         self.engines = engines
         self.speaker = speaker
         self.events = events

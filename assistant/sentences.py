@@ -19,10 +19,14 @@ _WEAK_ENDINGS = frozenset(
     "when where what how most more some each every such also".split())
 
 
+FIRST_PIECE_CHARS = 24
+"""Default longest first piece (tts.first_piece_chars): speech starts once it is written."""
+
+
 class SentenceSplitter:
     """Feed tokens, get back whole sentences; long sentences are cut at commas, else between words."""
 
-    def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = 24):
+    def __init__(self, max_chars: int = 120, min_chars: int = 12, first_max_chars: int = FIRST_PIECE_CHARS):
         self.max_chars = max_chars
         self.min_chars = min_chars
         # The first piece is cut at an earlier comma: it decides when speech starts.

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .sentences import FIRST_PIECE_CHARS
+
 
 def limit(default, *, lo=None, hi=None, choices=None):
     """A dataclass field with the bounds the config validator enforces."""
@@ -92,7 +94,7 @@ class TtsSettings:
     """Speaking pace: above 1 is slower, below 1 faster."""
     volume: float = limit(1.0, lo=0.0, hi=4.0)
     """Output gain applied to the synthesized speech."""
-    first_piece_chars: int = limit(24, lo=10, hi=120)
+    first_piece_chars: int = limit(FIRST_PIECE_CHARS, lo=10, hi=120)
     """Longest first piece of a reply: speech starts once it is written and synthesized."""
 
 

@@ -21,7 +21,7 @@ def test_bench_reports_every_figure():
         assert r[key]["median"] > 0 and r[key]["p90"] >= r[key]["median"]
     for key in ("ttfa_ratio", "overhead_ratio", "stt_rtf", "tts_rtf", "peak_rss_mb"):
         assert r[key] > 0
-    assert r["raw_tokens_per_s"] > 0
+    assert r["raw_tokens_per_s"] > 0 and r["tokens_ratio"] > 0 and r["tokens_ratio_around"] > 0
     assert r["raw_tokens_per_s_around"]["before"] > 0 and r["raw_tokens_per_s_around"]["after"] > 0
     assert r["token_ms"]["daemon"] > 0 and r["token_ms"]["raw"] > 0
     assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
