@@ -156,7 +156,8 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     return summarize(config, engines, daemon, stages, others, raw)
 
 
-def _median_p90(values) -> dict:
+def median_p90(values) -> dict:
+    """{median, p90} of a list of seconds (None for an empty list)."""
     if not values:
         return {"median": None, "p90": None}
     ordered = sorted(values)
@@ -166,9 +167,9 @@ def _median_p90(values) -> dict:
 
 def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
-    ttfa = _median_p90(daemon["ttfa"])
-    naive = _median_p90([c.naive_ttfa_s for c in stages])
-    floor = _median_p90([c.floor_s(silence_s) for c in stages])
+    ttfa = median_p90(daemon["ttfa"])
+    naive = median_p90([c.naive_ttfa_s for c in stages])
+    floor = median_p90([c.floor_s(silence_s) for c in stages])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
     figures = {when: raw_figures(runs) for when, runs in raw.items()}

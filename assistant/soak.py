@@ -68,6 +68,8 @@ class Soak:
         self.rng = random.Random(seed)
         self.speech: dict[str, Clip] = {}
         self.counts = {"turns": 0, "barge_ins": 0, "wake_only": 0, "silence": 0, "noise": 0, "failed": 0}
+        self.llm_latency: list[tuple[float, int]] = []
+        """(first audio after the end of speech, history turns in the prompt) of each LLM answer."""
 
     def say(self, text: str) -> Clip:
         if text not in self.speech:
@@ -105,6 +107,14 @@ class Soak:
             await d.wait_for("turn_done", before)
             self.counts["turns"] += 1
         await d.wait_for("idle", before)
+        if kind == "llm":
+            self._note_latency(d.events[before:])
+
+    def _note_latency(self, events) -> None:
+        latency = [e.data.get("latency_s") for e in events if e.type == "first_audio"]
+        history = [e.data["history_turns"] for e in events if e.type == "llm"]
+        if latency and latency[0] is not None and history:
+            self.llm_latency.append((latency[0], history[-1]))
 
     async def idle_figures(self) -> dict:
         """Process figures once the idle daemon has given its freed memory back."""
@@ -131,7 +141,16 @@ class Soak:
         return {"interactions": interactions, **self.counts, "errors": len(errors),
                 "error_messages": errors[:10], "start": start or end, "end": end,
                 "rss_growth": round(end["rss_mb"] / (start or end)["rss_mb"] - 1, 4),
-                "exit_code": code, "minutes": round((time.monotonic() - began) / 60, 1)}
+                "exit_code": code, "minutes": round((time.monotonic() - began) / 60, 1),
+                "llm_first_audio_s": latency_figures([s for s, _ in self.llm_latency]),
+                "history_turns_max": max((h for _, h in self.llm_latency), default=0)}
+
+
+def latency_figures(seconds: list[float]) -> dict:
+    """Median, 90th percentile and worst of a list of latencies."""
+    from .bench import median_p90
+
+    return {**median_p90(seconds), "max": round(max(seconds), 3) if seconds else None}
 
 
 def main(argv: list[str] | None = None) -> int:
