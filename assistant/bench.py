@@ -188,6 +188,7 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
         "raw_tokens_per_s_around": {when: median(speeds) for when, (speeds, _) in figures.items()},
         "token_ms": {"daemon": median(daemon["steps"]), "raw": median([step for *_, step in pairs])},
         "tokens_ratio": round(statistics.median(d / r for d, r, _ in pairs), 3) if pairs else None,
+        "tokens_ratio_pairs": [round(d / r, 3) for d, r, _ in pairs],
         "tokens_ratio_around": ratio(tokens, statistics.median(around) if around else None),
         "llm_tokens_per_s_wall": round(wall, 1) if wall else None,
         "tokens_ratio_wall": ratio(wall, raw_tokens),
