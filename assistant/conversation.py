@@ -36,10 +36,11 @@ class Conversation:
             self.turns.clear()
         fixed = self._tokens(self.system_prompt) + self._tokens(question)
         costs = [self._tokens(q) + self._tokens(a) for q, a in self.turns]
-        # Dropping the oldest turn changes the prompt right after the system prompt, and the
-        # model must then read the whole history again (seconds on a small board). Once the
-        # history does not fit, cut it to half the budget, so that happens every few turns
-        # instead of on every one.
+        # Dropping the oldest turn changes the prompt right after the system prompt. The
+        # model's cache follows such a cut (kv_shift.py), but each cut moves the cache, and a
+        # model that cannot shift reads the whole history again. Once the history does not
+        # fit, cut it to half the budget (as llama.cpp's server does), so a cut comes every
+        # few turns instead of on every one.
         limit = self.budget if fixed + sum(costs) <= self.budget else fixed + TRIM_TO * (self.budget - fixed)
         keep, used = 0, fixed
         for cost in reversed(costs):

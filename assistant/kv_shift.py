@@ -12,6 +12,7 @@ trade llama.cpp makes too.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Sequence
@@ -58,27 +59,25 @@ def plan_shift(cached: Sequence[int], prompt: Sequence[int]) -> Shift | None:
     return best if best is not None and best.reuse >= MIN_REUSE else None
 
 
-def shift_cache(llama, prompt: Sequence[int]) -> int:
-    """Edit ``llama``'s cache so a prompt whose history was cut reuses it; tokens reused."""
+def shift_cache(llama, prompt: Sequence[int]) -> None:
+    """Edit ``llama``'s cache so that a prompt whose history was cut reuses it."""
     import llama_cpp
 
     memory = llama._ctx.memory
     if memory is None or not llama_cpp.llama_memory_can_shift(memory):
-        return 0  # llama.cpp aborts on a shift the model cannot do
+        return  # llama.cpp aborts on a shift the model cannot do
     cached = llama.input_ids[: llama.n_tokens].tolist()
     plan = plan_shift(cached, prompt)
-    if plan is None:
-        return 0
-    if not llama._ctx.kv_cache_seq_rm(0, plan.keep, plan.cut):
-        return 0
+    if plan is None or not llama._ctx.kv_cache_seq_rm(0, plan.keep, plan.cut):
+        return
     moved = len(cached) - plan.cut
     llama._ctx.kv_cache_seq_shift(0, plan.cut, -1, plan.keep - plan.cut)
     llama.input_ids[plan.keep: plan.keep + moved] = llama.input_ids[plan.cut: len(cached)].copy()
     llama.n_tokens = plan.keep + moved
     log.info("llm: the history was cut; kept %d cached tokens instead of reading them again", plan.reuse)
-    return plan.reuse
 
 
+@functools.cache
 def shifting_llama():
     """llama_cpp.Llama, made to shift its cache before each prompt (see the module doc)."""
     from llama_cpp import Llama
