@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import LlmError, ModelError
+from .llm_abort import AbortSwitch
 from .settings import LlmSettings
 
 GGUF_MAGIC = b"GGUF"
@@ -90,25 +91,33 @@ class LocalLlm:
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{model_path}: llama.cpp could not load it ({exc}); "
                              "the file may be truncated or of an unsupported architecture") from None
+        self._abort = AbortSwitch(self.llama)
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model's tokenizer makes of ``text``."""
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[Token]:
+    def stream(self, messages: list[dict], max_tokens: int | None = None,
+               cancel: threading.Event | None = None) -> Iterator[Token]:
         """Stream the reply to a chat, using the model's own chat template.
 
         llama-cpp-python keeps the evaluated tokens, so a prompt that extends the
         previous one only prefills the new part (the KV cache is reused). Each token is
-        computed on the model's own thread, whichever thread iterates.
+        computed on the model's own thread, whichever thread iterates. ``stop(cancel)``
+        ends the stream at once, even in the middle of reading the prompt.
         """
-        with self._lock:  # llama.cpp's context is not thread-safe; an abandoned call may still run
+        # llama.cpp's context is not thread-safe; an abandoned call may still run
+        with self._lock, self._abort.watching(cancel):
             steps = self._stream(messages, max_tokens or self.settings.max_tokens)
             try:
                 while (token := self.call(next, steps, None)) is not None:
                     yield token
             finally:
                 self.call(steps.close)
+
+    def stop(self, cancel: threading.Event) -> None:
+        """Set ``cancel``; if its stream is running, llama.cpp stops within one graph node."""
+        self._abort.trip(cancel)
 
     def call(self, fn, *args):
         """``fn(*args)`` on the model's own thread, the only one that runs llama.cpp.
@@ -146,6 +155,8 @@ class LocalLlm:
                 if text:
                     yield Token(text, time.monotonic())
         except (ValueError, RuntimeError) as exc:
+            if isinstance(exc, RuntimeError) and self._abort.tripped:
+                return  # stop() aborted the decode: llama.cpp dropped its unfinished tokens
             raise LlmError(f"the language model failed ({exc})") from None
 
     def reply(self, messages: list[dict], max_tokens: int | None = None) -> str:

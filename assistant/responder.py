@@ -178,12 +178,12 @@ class Responder:
 
     async def stop(self, gen: Generation) -> None:
         """Cancel a generation and wait (briefly) for its thread to let go."""
-        gen.cancel.set()
+        self.engines.llm.stop(gen.cancel)  # even in the middle of reading a long prompt
         for task in [gen.warm, *gen.ready.values()]:
             if task is not None:
                 task.cancel()
                 forget(task)
-        if not await wait_within(gen.producer, 1.0):  # stuck in native code: it sees the flag later
+        if not await wait_within(gen.producer, 1.0):  # in a native call that is not a decode
             log.warning("llm: a stopped answer is still running; the next one waits for it")
             forget(gen.producer)
         elif not gen.producer.cancelled():
@@ -218,7 +218,7 @@ class Responder:
         splitter, written, paused = self._splitter(), [], 0.0
         try:
             try:
-                with contextlib.closing(self.engines.llm.stream(messages)) as stream:
+                with contextlib.closing(self.engines.llm.stream(messages, cancel=cancel)) as stream:
                     while True:
                         with self.cpu.computing(cancel) as waited:  # paused while piper speaks
                             token = next(stream, None)

@@ -95,7 +95,10 @@ class ScriptedLlm:
     def submit(self, fn, *args):
         return self.real.submit(fn, *args)  # the real model's thread runs the scripted stream
 
-    def stream(self, messages, max_tokens=None):
+    def stop(self, cancel):
+        cancel.set()
+
+    def stream(self, messages, max_tokens=None, cancel=None):
         from assistant.llm import Token
 
         self.asked.append(messages)
