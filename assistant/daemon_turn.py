@@ -112,12 +112,15 @@ class TurnRunner:
         if early is not None:
             early.transcript.cancel()  # still queued: never runs; running: its result is ignored
             forget(early.transcript)
-            self._stop_early_answer(early)
+            # The question goes on from the early transcript: the prompt read so far is the
+            # start of the next one (a head start that matters most on slow models).
+            self._stop_early_answer(early, finish_prompt=True)
 
-    def _stop_early_answer(self, early: EarlyStart) -> None:
+    def _stop_early_answer(self, early: EarlyStart, finish_prompt: bool = False) -> None:
         """Stop the answer begun on an early transcript (harmless if it was already spoken)."""
         if early.prepared is not None:
-            task = asyncio.get_running_loop().create_task(self.d.responder.stop(early.prepared[0]))
+            stop = self.d.responder.stop(early.prepared[0], finish_prompt)
+            task = asyncio.get_running_loop().create_task(stop)
             self.stopping.add(task)
             task.add_done_callback(self.stopping.discard)
 

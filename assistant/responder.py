@@ -176,9 +176,17 @@ class Responder:
             speaker_task.cancel()
             await self.stop(gen)
 
-    async def stop(self, gen: Generation) -> None:
-        """Cancel a generation and wait (briefly) for its thread to let go."""
-        self.engines.llm.stop(gen.cancel)  # even in the middle of reading a long prompt
+    async def stop(self, gen: Generation, finish_prompt: bool = False) -> None:
+        """Cancel a generation and wait (briefly) for its thread to let go.
+
+        At once, even in the middle of reading a long prompt; or, with ``finish_prompt``,
+        once the prompt is read, for a question the user went on with: the next prompt
+        begins with this one, and llama.cpp's cache lets it skip what was read.
+        """
+        if finish_prompt:
+            gen.cancel.set()  # the model reads the prompt, then stops at the first token
+        else:
+            self.engines.llm.stop(gen.cancel)
         for task in [gen.warm, *gen.ready.values()]:
             if task is not None:
                 task.cancel()

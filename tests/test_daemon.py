@@ -226,3 +226,35 @@ def test_a_turn_cancelled_as_it_starts_stops_the_answer_begun_early(tmp_path, en
     # and the cancelled turn went on to speak its answer.
     assert "reply" not in types and "turn_done" not in types, types
     assert freed, "the answer begun early still holds the model 3 s after its turn was cancelled"
+
+
+def test_a_pause_inside_a_question_gives_the_model_a_head_start(tmp_path, engines, tts, monkeypatch):
+    """An answer begun early, during a pause the user then speaks on from, is stopped once
+    its prompt is read, not in the middle of it (tests/test_llm_abort.py shows the
+    difference): the real prompt starts with it, so llama.cpp's cache skips that part."""
+    from assistant.responder import Responder
+
+    config = make_config(llm={"max_tokens": 24}, conversation={"followup_window_s": 0}, endpoint={"silence_s": 1.2})
+    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "Tell me about cats."),
+                 silence(0.8), spoken(tts, "How long do they sleep?"), silence(1.5))
+    stops, real_stop = [], Responder.stop
+
+    def stop(self, gen, finish_prompt=False):
+        stops.append(finish_prompt)
+        return real_stop(self, gen, finish_prompt)
+
+    monkeypatch.setattr(Responder, "stop", stop)
+    sizes, real_eval = [], engines.llm.llama.eval
+
+    def eval_(tokens):
+        sizes.append(len(tokens))
+        return real_eval(tokens)
+
+    monkeypatch.setattr(engines.llm.llama, "eval", eval_)
+    run = run_daemon(config, engines, [mic], speaker_path=tmp_path / "spk.wav", turns=1)
+    assert {"cats", "sleep"} <= words(run.all("transcript")[0].data["text"]), run.all("transcript")
+    # The answer begun in the pause, then the real one (stopped once it is spoken).
+    assert stops == [True, False], stops
+    prompts = [n for n in sizes if n > 1]  # one-token evals are reply tokens
+    assert prompts[-1] < 20, f"the real prompt read only the rest of the question: {sizes}"
+    assert run.all("turn_done")

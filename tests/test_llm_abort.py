@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from assistant.llm import chat_messages
+from assistant.responder import SpokenReply
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ def test_stop_with_another_streams_event_leaves_the_running_one_alone(llm):
     assert other.is_set() and len(tokens) > 1  # one token only if the stop reached this stream
 
 
-def test_a_stopped_speculative_answer_frees_the_model_at_once(engines, monkeypatch):
+def test_a_stopped_answer_frees_the_model_at_once(engines, monkeypatch):
     from test_cpu_turns import responder
 
     started, _ = _prompt_started(engines.llm, monkeypatch)
@@ -66,10 +67,36 @@ def test_a_stopped_speculative_answer_frees_the_model_at_once(engines, monkeypat
     async def begin_then_stop():
         gen = resp.start(chat_messages("", [], LONG_QUESTION), speculate=True)
         assert await asyncio.to_thread(started.wait, 60)
-        await resp.stop(gen)  # the user went on speaking: this answer is thrown away
+        await resp.stop(gen)  # a barge-in, a time limit, shutting down
         return gen
 
     gen = asyncio.run(begin_then_stop())
     resp.close()
     # stop() waits up to 1 s for the model's thread; without the abort it would still be reading.
     assert gen.producer.done() and not gen.producer.cancelled()
+
+
+def test_an_answer_dropped_because_the_user_went_on_reads_its_prompt_for_the_next(engines, monkeypatch):
+    from test_cpu_turns import responder
+
+    started, sizes = _prompt_started(engines.llm, monkeypatch)
+    resp = responder(engines, engines.tts)
+    engines.llm.llama.reset()
+    partial = " ".join(f"Fact {i}: cats sleep a lot." for i in range(30))  # ~300 tokens, 3 s here
+    whole = partial + " So how long do cats sleep?"
+
+    async def early_answer_then_the_real_one():
+        gen = resp.start(chat_messages("", [], partial), speculate=True)
+        assert await asyncio.to_thread(started.wait, 60)
+        await resp.stop(gen, finish_prompt=True)  # speech resumed after a pause
+        await asyncio.wait([gen.producer], timeout=60)
+        reply = SpokenReply()
+        await resp.answer(resp.start(chat_messages("", [], whole)), reply)
+        return gen, reply
+
+    gen, reply = asyncio.run(early_answer_then_the_real_one())
+    resp.close()
+    written = [gen.tokens.get_nowait() for _ in range(gen.tokens.qsize())]
+    assert not any(getattr(item, "tokens", ()) for item in written), "the dropped answer says nothing"
+    assert sizes[0] > 250 and reply.text
+    assert sizes[1] < 20, f"the real prompt read only its new tokens, not {sizes[1]}"
