@@ -22,7 +22,7 @@ def cpu_model() -> str:
 
 def machine_info(config, engines) -> dict:
     """Machine, models and package versions of this run."""
-    from .llm import physical_cores
+    from .cpu_topology import performance_cores
 
     versions = {}
     for dist in ("llama-cpp-python", "vosk", "faster-whisper", "piper-tts", "onnxruntime", "ctranslate2"):
@@ -32,7 +32,7 @@ def machine_info(config, engines) -> dict:
             versions[dist] = None
     stt_folder = engines.stt.model_path  # a packaged folder is often just "model": its package names it
     return {
-        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "physical_cores": physical_cores(),
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "performance_cores": performance_cores(),
                     "arch": platform.machine(), "python": platform.python_version()},
         "models": {"stt": f"{engines.stt.name}: {stt_folder.parent.name}/{stt_folder.name}",
                    "llm": engines.llm.model_path.name, "tts": engines.tts.model_path.name,

@@ -10,7 +10,7 @@ from pathlib import Path
 from .catalog import installed_path, load_catalog, resolve_model
 from .config import Config
 from .errors import ModelError
-from .llm import physical_cores
+from .cpu_topology import performance_cores
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def load_stt(config: Config, choice: ModelChoice | None = None):
     # CTranslate2's default of 4 threads oversubscribes a 2-core board (0.63 s a pass here
     # against 0.57 s with one thread per physical core).
     return WhisperTranscriber(choice.path, language=s.language, beam_size=s.beam_size,
-                              threads=physical_cores(), window_s=s.window_s)
+                              threads=performance_cores(), window_s=s.window_s)
 
 
 def load_llm(config: Config, choice: ModelChoice | None = None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .cpu_topology import performance_cores
 from .errors import LlmError, ModelError
 from .llm_abort import AbortSwitch
 from .settings import LlmSettings
@@ -18,30 +18,6 @@ GGUF_MAGIC = b"GGUF"
 MODEL_THREAD = "llama"
 """Name prefix of the one thread that runs llama.cpp (see LocalLlm.call)."""
 KV_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}  # ggml_type ids used by llama.cpp
-
-
-def physical_cores() -> int:
-    """Physical cores (not SMT threads): llama.cpp is slower with hyper-threads."""
-    cores = set()
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
-            phys = core = None
-            for line in info:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "physical id":
-                    phys = value.strip()
-                elif key == "core id":
-                    core = value.strip()
-                elif not key:
-                    if core is not None:
-                        cores.add((phys, core))
-                    phys = core = None
-            if core is not None:
-                cores.add((phys, core))
-    except OSError:
-        pass
-    return len(cores) or os.cpu_count() or 1
 
 
 def check_gguf(path: Path) -> None:
@@ -79,7 +55,7 @@ class LocalLlm:
         self._lock = threading.Lock()
         self._model_thread: int | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=MODEL_THREAD, initializer=self._mark_model_thread)
-        self.threads = settings.threads or physical_cores()
+        self.threads = settings.threads or performance_cores()
         kv = KV_TYPES[settings.kv_cache_type]
         try:
             self.llama = Llama(

@@ -61,7 +61,7 @@ class LlmSettings:
     seed: int = limit(42, lo=-1, hi=2**31 - 1)
     """Random seed for sampling; -1 picks a new one each start."""
     threads: int = limit(0, lo=0, hi=256)
-    """CPU threads for generation; 0 means the number of physical cores."""
+    """CPU threads for generation; 0 means the physical performance cores this process may use."""
     context: int = limit(2048, lo=256, hi=131072)
     """Context window in tokens (prompt, history and reply together)."""
     threads_batch: int = limit(0, lo=0, hi=256)
