@@ -29,10 +29,11 @@ class Finding:
 def _model_finding(key: str, choose: Callable, load: Callable, config: Config, catalog) -> list[Finding]:
     try:
         choice = choose(config, catalog)
-        load(config, choice)
+        engine = load(config, choice)
     except AssistantError as exc:
         return [Finding("fail", key, str(exc), exc.exit_code)]  # 78 for a bad model, like the other commands
-    found = [Finding("ok", key, f"{choice.engine}: {choice.path} loads")]
+    threads = f" ({engine.threads} threads)" if isinstance(getattr(engine, "threads", None), int) else ""
+    found = [Finding("ok", key, f"{choice.engine}: {choice.path} loads{threads}")]
     if choice.note:
         found.insert(0, Finding("warn", key, choice.note))
     return found

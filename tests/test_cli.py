@@ -81,6 +81,9 @@ def test_check_reports_each_part():
         assert f"{key}:" in proc.stdout
     # No English vosk model here: the fallback to whisper is reported.
     assert "using whisper-tiny.en" in proc.stdout
+    from assistant.cpu_topology import performance_cores
+
+    assert f"loads ({performance_cores()} threads)" in proc.stdout  # the LLM's default thread count
 
 
 def test_check_fails_on_a_missing_model(tmp_path):
