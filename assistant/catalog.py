@@ -22,6 +22,7 @@ CATALOG_PATH = Path(__file__).resolve().parent.parent / "models" / "catalog.yaml
 KINDS = ("stt", "llm", "tts", "wake")
 ENGINE_KINDS = {"vosk": ("stt", "wake"), "whisper": ("stt", "wake"), "llama": ("llm",), "piper": ("tts",)}
 URL_SCHEMES = ("https", "http", "file")
+QUANTIZE_TYPES = ("q8_0", "q4_0")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+\Z")
@@ -45,6 +46,10 @@ class ModelEntry:
     """pip requirement ``dist==version`` when the model ships inside a Python package."""
     url: Optional[str] = None
     """Download address (https, http or file) when the model is fetched instead."""
+    derived_from: Optional[str] = None
+    """Catalog name of the GGUF this one is requantized from on this machine (no download)."""
+    quantize: Optional[str] = None
+    """Derived models: the llama.cpp quantization they are written in (q8_0 or q4_0)."""
     file: Optional[str] = None
     """Name under the models folder (a .zip unpacks to this folder); for packages the file inside it."""
     size_bytes: Optional[int] = None
@@ -117,15 +122,17 @@ def _type_problem(entry: ModelEntry) -> str:
 
 
 def _source_problem(e: ModelEntry) -> str:
-    if (e.package is None) == (e.url is None):
-        return "source must give exactly one of package or url"
+    if [e.package, e.url, e.derived_from].count(None) != 2:
+        return "source must give exactly one of package, url or derived_from"
+    if e.derived_from and (e.engine != "llama" or e.quantize not in QUANTIZE_TYPES or not e.file):
+        return f"derived models need engine llama, file and quantize ({' or '.join(QUANTIZE_TYPES)})"
     if e.package and not _PACKAGE.match(e.package):
         return f"source.package must look like dist==version, got {e.package!r}"
     if e.url and urlparse(e.url).scheme not in URL_SCHEMES:
         return f"source.url must be https, http or file, got {e.url!r}"
     if e.url and not e.file:
         return "downloads need file (the name under the models folder)"
-    if e.url and (Path(e.file).name != e.file or e.file.startswith(".")):
+    if (e.url or e.derived_from) and (Path(e.file).name != e.file or e.file.startswith(".")):
         return f"file must be a plain file or folder name, got {e.file!r}"
     if e.url and e.size_bytes is None:
         return "downloads need size_bytes (or size_mb)"
@@ -178,6 +185,9 @@ class Catalog:
             if entry.name in seen:
                 raise ModelError(f"model '{entry.name}' is listed twice in the catalog; keep one")
             seen.add(entry.name)
+        for entry in self.entries:
+            if entry.derived_from and entry.derived_from not in seen:
+                raise ModelError(f"model '{entry.name}': derived_from '{entry.derived_from}' is not in the catalog")
 
     def __contains__(self, name: object) -> bool:
         return any(e.name == name for e in self.entries)
@@ -196,7 +206,8 @@ class Catalog:
         return [e.name for e in self.entries if kind is None or e.kind == kind]
 
 
-_FIELDS = {f.name for f in dataclasses.fields(ModelEntry)} - {"package", "url", "size_exact"}
+_SOURCES = ({"package"}, {"url"}, {"derived_from", "quantize"})
+_FIELDS = {f.name for f in dataclasses.fields(ModelEntry)} - {"package", "url", "derived_from", "quantize", "size_exact"}
 _YAML_KEYS = (_FIELDS | {"source", "size_mb"})
 
 
@@ -245,8 +256,9 @@ def _entry_from_mapping(item: Any) -> ModelEntry:
         raise ModelError(f"model '{name}': missing key {missing[0]}")
     values = {k: v for k, v in item.items() if k in _FIELDS}
     source = item["source"]
-    if not isinstance(source, Mapping) or set(source) - {"package", "url"} or len(source) != 1:
-        raise ModelError(f"model '{name}': source must be {{package: dist==version}} or {{url: ...}}")
+    if not isinstance(source, Mapping) or set(source) not in _SOURCES:
+        raise ModelError(f"model '{name}': source must be {{package: dist==version}}, {{url: ...}} "
+                         "or {derived_from: NAME, quantize: q8_0}")
     values.update(source)
     if "size_mb" in item:
         if "size_bytes" in item or not isinstance(item["size_mb"], (int, float)) or isinstance(item["size_mb"], bool):

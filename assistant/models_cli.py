@@ -52,7 +52,14 @@ def cmd_models_fetch(config: Config, name: str, out: TextIO) -> int:
             raise FetchError(f"{name}: ships inside the Python package {entry.package}; {install_hint(entry)}")
         out.write(f"{name}: ships in the package {entry.package}, installed at {path}\n")
         return EX_OK
-    path = fetch_model(entry, config.models_dir, progress=True)
+    if entry.derived_from:
+        from .catalog import resolve_model
+        from .model_requantize import requantize_model
+
+        source = resolve_model(entry.derived_from, entry.kind, config.models_dir, load_catalog(), key=name)
+        path = requantize_model(entry, source, config.models_dir)
+    else:
+        path = fetch_model(entry, config.models_dir, progress=True)
     out.write(f"{name}: ready at {path}\n")
     return EX_OK
 

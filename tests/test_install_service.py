@@ -43,7 +43,7 @@ def project(tmp_path):
     folder = tmp_path / "project"
     folder.mkdir()
     model = write_gguf(folder / "model.gguf", header(LLAMA_3B), size=int(3.5 * GIB))
-    text = (ROOT / "config.yaml").read_text().replace("model: smollm2-135m-instruct", f"model: {model}")
+    text = (ROOT / "config.yaml").read_text().replace("model: smollm2-135m-instruct-q8_0", f"model: {model}")
     path = folder / "config.yaml"
     path.write_text(text)
     return load_config(path)

@@ -81,8 +81,8 @@ def test_moe_model_kv_cache_is_small_for_its_size(tmp_path, plenty):
 
 def test_default_config_fits_with_plenty_of_memory(plenty):
     est = check_fits(load_config(ROOT / "config.yaml"))
-    assert est.model == "smollm2-135m-instruct"
-    assert 99 <= est.llm_weights <= 100 and 300 < est.total_mb < 1500
+    assert est.model == "smollm2-135m-instruct-q8_0"
+    assert 144 <= est.llm_weights <= 146 and 300 < est.total_mb < 1500
 
 
 def test_refusal_names_model_need_available_and_a_fix(tmp_path, monkeypatch):
@@ -167,7 +167,7 @@ def run_cli(*args, memory_mb: str, tmp_path: Path):
 def test_chat_refuses_with_status_78_before_loading(tmp_path):
     proc = run_cli("--config", str(ROOT / "config.yaml"), "chat", "hi", memory_mb="100", tmp_path=tmp_path)
     assert proc.returncode == 78, proc.stderr
-    assert proc.stderr.startswith("assistant: llm.model 'smollm2-135m-instruct' needs ")
+    assert proc.stderr.startswith("assistant: llm.model 'smollm2-135m-instruct-q8_0' needs ")
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
 
 
@@ -181,7 +181,7 @@ def test_check_reports_memory_and_exits_78(monkeypatch, capsys):
     monkeypatch.setenv("ASSISTANT_MEMORY_MB", "100")
     assert cli.main(["--config", str(ROOT / "config.yaml"), "check"]) == 78
     out = capsys.readouterr().out
-    assert "FAIL  memory: llm.model 'smollm2-135m-instruct' needs " in out
+    assert "FAIL  memory: llm.model 'smollm2-135m-instruct-q8_0' needs " in out
     assert "WARN  llm.model: not loaded: it does not fit in memory" in out and "llm" not in loaded
     monkeypatch.setenv("ASSISTANT_MEMORY_MB", "100000")
     cli.main(["--config", str(ROOT / "config.yaml"), "check"])

@@ -1,0 +1,61 @@
+"""The default LLM is made here: the packaged SmolLM2 (Q4_1) rewritten as Q8_0, no download."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import load_catalog, resolve_model
+from assistant.errors import FetchError, ModelError
+from assistant.gguf_info import read_gguf_info
+from assistant.model_requantize import requantize_model
+from test_gguf_info import smollm2_path
+
+NAME = "smollm2-135m-instruct-q8_0"
+
+
+def test_the_derived_model_is_written_as_q8_0_of_the_catalog_size(tmp_path):
+    entry = load_catalog().get(NAME)
+    path = requantize_model(entry, smollm2_path(), tmp_path)
+    info = read_gguf_info(path)
+    assert info.quantization == "Q8_0" and path.stat().st_size == entry.size_bytes
+    assert [p.name for p in tmp_path.iterdir()] == [entry.file], "no part file is left behind"
+    assert resolve_model(NAME, "llm", tmp_path, load_catalog()) == path
+    before = path.stat().st_mtime_ns
+    assert requantize_model(entry, smollm2_path(), tmp_path) == path and path.stat().st_mtime_ns == before
+
+
+def test_a_missing_derived_model_says_how_to_make_it(tmp_path):
+    with pytest.raises(ModelError, match=f"run `assistant models fetch {NAME}`"):
+        resolve_model(NAME, "llm", tmp_path, load_catalog())
+
+
+def test_another_file_under_its_name_is_never_overwritten(tmp_path):
+    entry = load_catalog().get(NAME)
+    mine = tmp_path / entry.file
+    mine.write_bytes(b"my own notes")
+    with pytest.raises(FetchError, match="move it away"):
+        requantize_model(entry, smollm2_path(), tmp_path)
+    assert mine.read_bytes() == b"my own notes"
+
+
+def test_a_source_llama_cpp_cannot_read_leaves_nothing(tmp_path):
+    entry = load_catalog().get(NAME)
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    out = tmp_path / "models"
+    with pytest.raises(FetchError, match="could not requantize"):
+        requantize_model(entry, bad, out)
+    assert list(out.iterdir()) == []
+
+
+def test_the_catalog_refuses_bad_derived_entries():
+    from assistant.catalog import catalog_from_data
+
+    base = dict(name="mine", kind="llm", engine="llama", license="MIT", description="d", file="m.gguf",
+                ram_mb=1, context_max=256)
+    with pytest.raises(ModelError, match="quantize"):
+        catalog_from_data({"models": [{**base, "source": {"derived_from": "mine", "quantize": "q5_1"}}]})
+    with pytest.raises(ModelError, match="derived_from 'nowhere' is not in the catalog"):
+        catalog_from_data({"models": [{**base, "source": {"derived_from": "nowhere", "quantize": "q8_0"}}]})
+    with pytest.raises(ModelError, match="source must be"):
+        catalog_from_data({"models": [{**base, "source": {"derived_from": "mine"}}]})
