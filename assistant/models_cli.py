@@ -34,7 +34,7 @@ def cmd_models_list(config: Config, out: TextIO) -> int:
     rows = []
     for e in catalog.entries:
         path = installed_path(e, config.models_dir)
-        source = "package" if e.package else "download"
+        source = "package" if e.package else f"made from {e.derived_from}" if e.derived_from else "download"
         rows.append((e.name, e.kind, source, _size(e), "yes" if path else "no", e.license, path or ""))
     _table(out, ("NAME", "KIND", "SOURCE", "SIZE", "INSTALLED", "LICENCE", "PATH"), rows)
     out.write(f"models folder: {config.models_dir}\n")
