@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # only for annotations: catalog imports this module
 CONFIG_KEYS = {"stt": "stt.model", "llm": "llm.model", "tts": "tts.voice", "wake": "wake.model"}
 # A wake word spotter can run on a speech model (vosk grammar mode, whisper transcripts).
 ACCEPTS = {"stt": ("stt",), "llm": ("llm",), "tts": ("tts",), "wake": ("wake", "stt")}
+SETUP_MODELS = Path(__file__).resolve().parent.parent / "models"
+"""The project's models folder, where `make setup` writes the models it derives (the default LLM)."""
 
 
 def _package_dir(module: str) -> Optional[Path]:
@@ -83,6 +85,8 @@ def installed_path(entry: "ModelEntry", models_dir: Path) -> Optional[Path]:
             return None
         return path if path is not None and path.exists() else None
     path = Path(models_dir) / entry.file
+    if entry.derived_from and not path.exists():
+        path = SETUP_MODELS / entry.file  # made by `make setup`: found whatever models.dir says
     if entry.is_archive:
         return path if path.is_dir() else None
     if not path.is_file():

@@ -24,9 +24,21 @@ def test_the_derived_model_is_written_as_q8_0_of_the_catalog_size(tmp_path):
     assert requantize_model(entry, smollm2_path(), tmp_path) == path and path.stat().st_mtime_ns == before
 
 
-def test_a_missing_derived_model_says_how_to_make_it(tmp_path):
+def test_a_missing_derived_model_says_how_to_make_it(tmp_path, monkeypatch):
+    from assistant import model_paths
+
+    monkeypatch.setattr(model_paths, "SETUP_MODELS", tmp_path / "setup")
     with pytest.raises(ModelError, match=f"run `assistant models fetch {NAME}`"):
         resolve_model(NAME, "llm", tmp_path, load_catalog())
+
+
+def test_a_config_elsewhere_finds_the_model_set_up_made(tmp_path, monkeypatch):
+    """A config in another folder has its own models.dir; the default LLM is still found."""
+    from assistant import model_paths
+
+    monkeypatch.setattr(model_paths, "SETUP_MODELS", tmp_path / "project-models")
+    made = requantize_model(load_catalog().get(NAME), smollm2_path(), tmp_path / "project-models")
+    assert resolve_model(NAME, "llm", tmp_path / "etc" / "models", load_catalog()) == made
 
 
 def test_another_file_under_its_name_is_never_overwritten(tmp_path):
