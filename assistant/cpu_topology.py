@@ -73,8 +73,8 @@ def _cpu_quota(sys_root: Path, cgroup_file: Path) -> int | None:
     """CPUs' worth of time the cgroup allows (systemd CPUQuota=, docker --cpus); None: no limit."""
     for line in (_read(cgroup_file) or "").splitlines():
         number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
-        base = sys_root / "fs/cgroup" / path.lstrip("/")
         if number == "0" and controllers == "":  # cgroup v2: "max 100000" or "200000 100000"
+            base = sys_root / "fs/cgroup" / path.lstrip("/")
             quota, _, period = (_read(base / "cpu.max") or "max").partition(" ")
         elif "cpu" in controllers.split(","):  # cgroup v1
             base = sys_root / "fs/cgroup" / controllers / path.lstrip("/")

@@ -72,7 +72,7 @@ def fetch_model(entry: ModelEntry, models_dir: Path, *, progress: bool = True,
 def _fetch_file(label: str, url: str, final: Path, sha256: Optional[str], size: Optional[int],
                 progress: bool, log: Log) -> None:
     if final.exists():
-        problem = _file_problem(final, sha256, size)
+        problem = file_problem(final, sha256, size)
         if problem:
             raise FetchError(f"{final}: already exists but {problem}; it was left untouched: "
                              "move it away and fetch again")
@@ -160,7 +160,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _file_problem(path: Path, sha256: Optional[str], size: Optional[int]) -> str:
+def file_problem(path: Path, sha256: Optional[str], size: Optional[int]) -> str:
     """Why an installed file does not match the catalog, or '' when it does."""
     if not path.is_file():
         return "is not a file"
@@ -199,7 +199,7 @@ def _verify_entry(entry: ModelEntry, models_dir: Path) -> tuple[str, str]:
     if entry.engine == "piper":
         checks.append((voice_config_path(path), entry.config_sha256, entry.config_size_bytes))
     for file, sha256, size in checks:
-        problem = _file_problem(file, sha256, size)
+        problem = file_problem(file, sha256, size)
         if problem:
             return "bad", f"{file} {problem}; delete it and {install_hint(entry)}"
     if entry.sha256 is None:

@@ -14,10 +14,13 @@ from pathlib import Path
 
 from .catalog import ModelEntry
 from .cpu_topology import performance_cores
-from .errors import FetchError
 from .download import part_path
+from .errors import FetchError
+from .gguf_info import FILE_TYPES
+from .model_fetch import file_problem
 
-FTYPES = {"q8_0": 7, "q4_0": 2}  # llama_ftype: LLAMA_FTYPE_MOSTLY_Q8_0, LLAMA_FTYPE_MOSTLY_Q4_0
+FTYPE_IDS = {name.lower(): ftype for ftype, name in FILE_TYPES.items()}
+"""Quantization name (q8_0) -> llama_ftype id, as llama_model_quantize takes it."""
 
 
 def requantize_model(entry: ModelEntry, source: Path, models_dir: Path) -> Path:
@@ -31,13 +34,14 @@ def requantize_model(entry: ModelEntry, source: Path, models_dir: Path) -> Path:
 
     final = Path(models_dir) / entry.file
     if final.exists():
-        if final.is_file() and entry.exact_size in (None, final.stat().st_size):
+        problem = file_problem(final, None, entry.exact_size)
+        if not problem:
             return final
-        raise FetchError(f"{final}: already exists but is not {entry.name}; move it away and run again")
+        raise FetchError(f"{final}: already exists but {problem}; it was left untouched: move it away and run again")
     final.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(final)
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = FTYPES[entry.quantize]
+    params.ftype = FTYPE_IDS[entry.quantize]
     params.allow_requantize = True  # the source is already quantized
     params.nthread = performance_cores()
     with suppress_stdout_stderr(disable=False):  # llama.cpp lists every tensor

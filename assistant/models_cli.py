@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence, TextIO
 
-from .catalog import ModelEntry, load_catalog
+from .catalog import ModelEntry, load_catalog, resolve_model
 from .config import Config
 from .errors import EX_CONFIG, EX_OK
 from .model_fetch import fetch_model, verify_models
@@ -43,7 +43,8 @@ def cmd_models_list(config: Config, out: TextIO) -> int:
 
 def cmd_models_fetch(config: Config, name: str, out: TextIO) -> int:
     """Download, verify and install one model (progress on stderr); ModelError for unknown names."""
-    entry = load_catalog().get(name)
+    catalog = load_catalog()
+    entry = catalog.get(name)
     if entry.package:
         path = installed_path(entry, config.models_dir)
         if path is None:
@@ -53,10 +54,9 @@ def cmd_models_fetch(config: Config, name: str, out: TextIO) -> int:
         out.write(f"{name}: ships in the package {entry.package}, installed at {path}\n")
         return EX_OK
     if entry.derived_from:
-        from .catalog import resolve_model
-        from .model_requantize import requantize_model
+        from .model_requantize import requantize_model  # imports llama_cpp: only when needed
 
-        source = resolve_model(entry.derived_from, entry.kind, config.models_dir, load_catalog(), key=name)
+        source = resolve_model(entry.derived_from, entry.kind, config.models_dir, catalog, key=name)
         path = requantize_model(entry, source, config.models_dir)
     else:
         path = fetch_model(entry, config.models_dir, progress=True)

@@ -87,5 +87,9 @@ def test_without_topology_files_each_cpu_is_a_core(tmp_path):
     assert cores(tmp_path, range(3)) == 3
 
 
-def test_this_machine_has_at_least_one():
-    assert performance_cores() >= 1
+def test_this_machine_s_own_sysfs_and_affinity():
+    import os
+
+    allowed = os.sched_getaffinity(0)
+    assert 1 <= performance_cores() <= len(allowed)
+    assert performance_cores(allowed={min(allowed)}) == 1, "one CPU allowed: one thread"
