@@ -24,7 +24,9 @@ PARK_WAIT_S = 0.5
 class CpuTurns:
     """Synthesis holds the CPU; the LLM thread waits between tokens while it does."""
 
-    def __init__(self) -> None:
+    def __init__(self, park_wait_s: float = PARK_WAIT_S) -> None:
+        self.park_wait_s = park_wait_s
+        """Longest a synthesis waits for the token being computed."""
         self._holds = 0
         self._lock = threading.Lock()
         self._free = threading.Event()
@@ -73,10 +75,11 @@ class CpuTurns:
                 if not self._computing:
                     self._parked.set()
 
-    def wait_parked(self, timeout_s: float = PARK_WAIT_S) -> float:
-        """Block a synthesis thread until no token is being computed; seconds it waited."""
+    def wait_parked(self, timeout_s: float | None = None) -> float:
+        """Block a synthesis thread until no token is being computed (at most ``timeout_s``,
+        ``park_wait_s`` by default); seconds it waited."""
         if self._parked.is_set():
             return 0.0
         start = time.monotonic()
-        self._parked.wait(timeout_s)
+        self._parked.wait(self.park_wait_s if timeout_s is None else timeout_s)
         return time.monotonic() - start

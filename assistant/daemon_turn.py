@@ -17,6 +17,7 @@ from .conversation import Conversation
 from .endpoint import Outcome
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
+from .read_ahead import ReadAhead
 from .responder import SpokenReply
 from .stage_pool import StagePool, forget
 
@@ -49,6 +50,7 @@ class TurnRunner:
             s.llm.system_prompt, s.llm.context, s.llm.max_tokens,
             engines.llm.count_tokens, s.conversation.keep_history_s)
         self.stt_pool = StagePool("stt", SttError)
+        self.read_ahead = ReadAhead(s.endpoint.read_ahead_s, engines.stt, self.stt_pool, engines.llm, daemon.events)
         self.task: asyncio.Task | None = None
         self.cancel_flag = threading.Event()
         self.reply: SpokenReply | None = None
@@ -86,6 +88,8 @@ class TurnRunner:
             self.speech_end_at = at  # the latest block that still held speech
         if progress.speech_resumed:
             self._drop_early()  # the user went on: that transcript is stale
+        if recorder is not None and progress.outcome is None:
+            self.read_ahead.on_block(recorder, self._chat_now)
         if progress.silence_began and recorder is not None and self.d.settings.endpoint.early_transcript:
             self._begin_early(recorder)
         if progress.outcome is not None:
@@ -127,6 +131,7 @@ class TurnRunner:
     async def finish_question(self, outcome: Outcome) -> None:
         """Listening is over: start the turn, or go back to idle when nothing was said."""
         recorder, self.d.recorder = self.d.recorder, None
+        self.read_ahead.question_over()
         if recorder is None:
             return
         if outcome is Outcome.NO_SPEECH or not recorder.started:
@@ -198,6 +203,10 @@ class TurnRunner:
         messages = self.conversation.messages(question, self.d.clock.now(), followup)
         return self.d.responder.start(messages, speculate), (len(messages) - 2) // 2
 
+    def _chat_now(self) -> list[dict]:
+        """The chat the model would get for a question asked now (the question left empty)."""
+        return self.conversation.messages("", self.d.clock.now(), self.d.listening_followup)
+
     async def _respond(self, question: str, reply: SpokenReply, followup: bool, prepared=None) -> None:
         s = self.d.settings
         intent = match_intent(question, s.intents, self.now, strip=s.wake.phrases)
@@ -247,10 +256,11 @@ class TurnRunner:
             self.task = asyncio.create_task(self._announce_timer(self.due_timers.pop(0)))
 
     def apply_settings(self, new) -> None:
-        """A reloaded config: the model's sampling settings and the system prompt."""
+        """A reloaded config: the model's sampling settings, the system prompt, reading ahead."""
         self.engines.llm.settings = new.llm
         self.conversation.configure(new.llm.system_prompt, new.llm.context, new.llm.max_tokens,
                                     new.conversation.keep_history_s)
+        self.read_ahead.configure(new.endpoint.read_ahead_s)
 
     async def end_turn_now(self) -> None:
         """The speaker died: end the turn cleanly and go back to waiting for the wake word."""
@@ -270,6 +280,7 @@ class TurnRunner:
     async def cancel(self) -> None:
         """Cancel the running turn (barge-in, shutdown) and wait until it has let go."""
         self.cancel_flag.set()
+        self.read_ahead.stop()
         if self.generation is not None:
             self.generation.cancel.set()
         if not self.active():

@@ -91,6 +91,12 @@ class LocalLlm:
             finally:
                 self.call(steps.close)
 
+    def prefill(self, messages: list[dict], cancel: threading.Event | None = None) -> None:
+        """Read a chat's prompt into the cache and write nothing (the start of a question
+        still being spoken): a later prompt that begins the same way skips that part."""
+        for _token in self.stream(messages, max_tokens=1, cancel=cancel):
+            break  # the prompt is read; the first token is not computed into the cache
+
     def stop(self, cancel: threading.Event) -> None:
         """Set ``cancel``; if its stream is running, llama.cpp stops within one graph node."""
         self._abort.trip(cancel)

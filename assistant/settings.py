@@ -170,6 +170,8 @@ class EndpointSettings:
     """Speech probability above which a block counts as speech."""
     early_transcript: bool = True
     """Start transcribing and answering when the silence begins, not when it ends (dropped if the user goes on)."""
+    read_ahead_s: float = limit(2.0, lo=0.0, hi=30.0)
+    """While the user speaks, the model reads the question so far every this many seconds of speech; 0 turns it off."""
 
 
 @dataclass(frozen=True)
