@@ -226,6 +226,22 @@ def test_segmenter_reports_absolute_positions(espeak_sentence):
     assert not end.truncated and seg.samples_fed == len(audio)
 
 
+@pytest.mark.slow
+def test_speech_after_a_long_silence_is_found_at_once(joe_voices):
+    """Silero's state drifts over a long quiet stretch; without the reset after 2 s of quiet
+    these frames scored 0.30-0.48 and the segment started 0.4 s late, cutting off "Hey"."""
+    hey = _piper(joe_voices["joe@1.0"], PHRASE)
+    onset = 25 * RATE
+    for quiet in (gap(25.0), np.random.default_rng(1).normal(0, 0.003, onset).astype(np.float32)):
+        probs = VoiceActivity(0.5).feed(np.concatenate([quiet, hey]))
+        first = onset // 512 + 1  # the first frame wholly inside the phrase
+        assert np.mean(probs[first:first + 8]) >= 0.6, [round(p, 2) for p in probs[first - 1:first + 10]]
+        seg = SpeechSegmenter(VoiceActivity(0.5), start_frames=2, pre_roll_s=0.25)
+        events = seg.feed(np.concatenate([quiet, hey, gap(0.5)]))
+        start = next(e.start_sample for e in events if isinstance(e, SpeechStarted))
+        assert start <= onset, (start - onset) / RATE
+
+
 def test_segmenter_cuts_long_speech(espeak_sentence):
     seg = SpeechSegmenter(VoiceActivity(0.5), max_segment_s=1.0)
     audio = np.concatenate([gap(0.2), espeak_sentence, gap(0.5)])
