@@ -55,7 +55,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, walls, steps, heard, paired = [], [], [], [], [], []
+    ttfa, speeds, walls, steps, heard, paired, waited = [], [], [], [], [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
@@ -65,6 +65,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
         first = [e for e in driver.events[before:] if e.type == "first_audio"]
         transcript = [e for e in driver.events[before:] if e.type == "transcript"]
         heard.append(transcript[0].data["text"] if transcript else "")
+        waited.append(next(e.data["silence_s"] for e in driver.events[before:] if e.type == "question_end"))
         if first:
             ttfa.append(first[0].data["at"] - spoke_until)
         if done.data.get("tokens_per_s"):
@@ -77,7 +78,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
-            "paired": paired, **idle}
+            "paired": paired, "waited": waited, **idle}
 
 
 async def raw_beside(driver, engines, config, heard: str) -> list[float]:
@@ -169,7 +170,10 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     silence_s = config.settings.endpoint.silence_s
     ttfa = median_p90(daemon["ttfa"])
     naive = median_p90([c.naive_ttfa_s for c in stages])
-    floor = median_p90([c.floor_s(silence_s) for c in stages])
+    # The floor counts the silence each question's end really needed (shorter for a finished
+    # sentence); the naive pipeline has no transcript until the silence is over, so it waits all of it.
+    ended = [applied_silence(config, waited) for waited in daemon["waited"]]
+    floor = median_p90([c.floor_s(s) for c, s in zip(stages, ended)])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
     figures = {when: raw_figures(runs) for when, runs in raw.items()}
@@ -203,12 +207,19 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
         },
         "turns": len(daemon["ttfa"]), "transcripts": daemon["heard"],
         "stages_median_s": {
-            "endpoint_silence": silence_s,
+            "endpoint_silence": statistics.median(ended) if ended else silence_s,
             "stt_final": round(statistics.median(c.stt_final_s for c in stages), 3),
             "llm_first_sentence": round(statistics.median(c.llm_first_sentence_s for c in stages), 3),
             "tts_first_chunk": round(statistics.median(c.tts_first_chunk_s for c in stages), 3)},
         **machine_info(config, engines),
     }
+
+
+def applied_silence(config: Config, waited: float) -> float:
+    """The configured silence that ended a question: the shorter one when it waited less
+    than the full silence (it then waited a little past it while whisper's early pass ran)."""
+    endpoint = config.settings.endpoint
+    return endpoint.complete_silence_s if waited < endpoint.silence_s else endpoint.silence_s
 
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:

@@ -52,7 +52,7 @@ def print_table(r: dict, out) -> None:
     row("ttfa_s", _mp(r["ttfa_s"]), "end of speech -> first reply audio (daemon)")
     row("naive_ttfa_s", _mp(r["naive_ttfa_s"]), "whole transcript, whole reply, whole speech")
     row("ttfa_ratio", r["ttfa_ratio"], "target <= 0.5")
-    row("floor_s", _mp(r["floor_s"]), "silence + STT final + LLM 1st sentence + TTS 1st chunk")
+    row("floor_s", _mp(r["floor_s"]), "end silence + STT final + LLM 1st sentence + TTS 1st chunk")
     row("overhead_ratio", r["overhead_ratio"], "target <= 1.15")
     row("llm_tokens_per_s", r["llm_tokens_per_s"], "inside the daemon, while decoding")
     around = r["raw_tokens_per_s_around"]

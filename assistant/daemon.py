@@ -56,6 +56,8 @@ class Daemon:
         """Freed memory being given back since the daemon last became idle."""
         self.recorder: QuestionRecorder | None = None
         self.listening_followup = False
+        self.listening_held = False
+        """The question is being held to talk: its end is the button's release, not a short pause."""
         self.audio_pool = StagePool("audio", AudioDeviceError)
         self.blocks: collections.deque = collections.deque(maxlen=MAX_QUEUED_BLOCKS)
         self.block_ready = asyncio.Event()
@@ -244,6 +246,7 @@ class Daemon:
         if not followup:
             self.events.emit("wake", phrase=source)
         self.listening_followup = followup
+        self.listening_held = source == "button" and self.settings.button.mode == "hold"
         timeout = self.settings.conversation.followup_window_s if followup else None
         self.recorder = await self.audio_pool.submit(
             lambda: QuestionRecorder(self.settings.endpoint, self.vad, timeout, preroll))

@@ -14,7 +14,8 @@ from datetime import datetime
 import numpy as np
 
 from .conversation import Conversation
-from .endpoint import Outcome
+from .audio_format import ENGINE_RATE
+from .endpoint import Outcome, sounds_complete
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
 from .read_ahead import ReadAhead
@@ -108,8 +109,19 @@ class TurnRunner:
             return
         early.text = job.result().strip()
         s = self.d.settings
+        self._end_sooner_if_complete(early)
         if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
             early.prepared = self._generate(early.text, self.d.listening_followup, speculate=True)
+
+    def _end_sooner_if_complete(self, early: EarlyStart) -> None:
+        """A question that is already a finished sentence needs less silence to end."""
+        recorder, endpoint = self.d.recorder, self.d.settings.endpoint
+        if recorder is None or early.speech_frames != recorder.speech_frames or self.d.listening_held:
+            return
+        if sounds_complete(early.text) and endpoint.complete_silence_s < endpoint.silence_s:
+            silence_s = endpoint.complete_silence_s
+            recorder.end_sooner(silence_s, early.speech_frames)
+            self.d.events.emit("sentence_complete", silence_s=silence_s)
 
     def _drop_early(self) -> None:
         early, self.early = self.early, None
@@ -134,12 +146,14 @@ class TurnRunner:
         self.read_ahead.question_over()
         if recorder is None:
             return
+        self.d.events.emit("question_end", outcome=outcome.value,
+                           silence_s=round(recorder.silent_samples / ENGINE_RATE, 3))
         if outcome is Outcome.NO_SPEECH or not recorder.started:
             self.d.events.emit("no_speech")
             self._back_to_idle()
             return
         if outcome is Outcome.TOO_LONG:
-            self.d.events.emit("question_cut", seconds=round(recorder.samples / 16000, 1))
+            self.d.events.emit("question_cut", seconds=round(recorder.samples / ENGINE_RATE, 1))
         early = self.early
         if early is None or early.speech_frames != recorder.speech_frames:
             self._drop_early()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -17,6 +18,20 @@ EARLY_SILENCE_FRAMES = 4
 between words would each start a whisper pass that is thrown away, and a pass cannot be
 interrupted, so the real one would queue behind it."""
 EARLY_SILENCE_SAMPLES = EARLY_SILENCE_FRAMES * FRAME_SAMPLES
+TRAILING_WORDS = frozenset(
+    "and or but so because if than then the a an of to for with from in on at about into by as "
+    "is are was my your his her their our this that which what who when where how like um uh er".split())
+"""Words a sentence does not end on: whisper may still write a full stop after them."""
+
+
+def sounds_complete(text: str) -> bool:
+    """Whether a transcript reads as a finished sentence: whisper closed it with . ? or !,
+    it does not trail off ("..."), and its last word is not one that needs more after it."""
+    text = text.strip()
+    if not text or text[-1] not in ".?!" or text.endswith(("..", "\u2026")):
+        return False
+    words = re.findall(r"[\w']+", text.lower())
+    return bool(words) and words[-1] not in TRAILING_WORDS
 
 
 class Outcome(Enum):
@@ -55,6 +70,8 @@ class QuestionRecorder:
         self.timeout = int((timeout_s or settings.no_speech_timeout_s) * ENGINE_RATE)
         self.limit = int(settings.max_question_s * ENGINE_RATE)
         self.end_silence = int(settings.silence_s * ENGINE_RATE)
+        self.sooner: tuple[int, int] | None = None
+        """(speech frames heard, silence samples): a shorter end while no more speech comes."""
         self.chunks: list[np.ndarray] = []
         self.samples = 0
         self.speech_frames = 0
@@ -73,6 +90,17 @@ class QuestionRecorder:
         audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
         keep = min(len(audio), self.last_speech_end + int(0.2 * ENGINE_RATE))
         return audio[:keep] if self.started else audio
+
+    def end_sooner(self, silence_s: float, speech_frames: int) -> None:
+        """The question as heard up to ``speech_frames`` is a whole sentence: ``silence_s`` of
+        silence ends it, unless the user speaks again (then the full silence applies)."""
+        self.sooner = (speech_frames, min(self.end_silence, int(silence_s * ENGINE_RATE)))
+
+    def silence_needed(self) -> int:
+        """Samples of silence that end the question now."""
+        if self.sooner is not None and self.sooner[0] == self.speech_frames:
+            return self.sooner[1]
+        return self.end_silence
 
     def feed(self, block: np.ndarray) -> Progress:
         """Add a block; say whether the question is over."""
@@ -96,7 +124,7 @@ class QuestionRecorder:
         return Progress(began, resumed, None)
 
     def _outcome(self) -> Outcome | None:
-        if self.started and self.silent_samples >= self.end_silence:
+        if self.started and self.silent_samples >= self.silence_needed():
             return Outcome.SPOKEN
         if not self.started and self.samples >= self.timeout:
             return Outcome.NO_SPEECH

@@ -234,7 +234,8 @@ def test_a_pause_inside_a_question_gives_the_model_a_head_start(tmp_path, engine
     difference): the real prompt starts with it, so llama.cpp's cache skips that part."""
     from assistant.responder import Responder
 
-    config = make_config(llm={"max_tokens": 24}, conversation={"followup_window_s": 0}, endpoint={"silence_s": 1.2})
+    config = make_config(llm={"max_tokens": 24}, conversation={"followup_window_s": 0},
+                         endpoint={"silence_s": 1.2, "complete_silence_s": 1.2})  # "...cats." is a sentence
     mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "Tell me about cats."),
                  silence(0.8), spoken(tts, "How long do they sleep?"), silence(1.5))
     stops, real_stop = [], Responder.stop

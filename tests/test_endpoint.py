@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from assistant.endpoint import EARLY_SILENCE_FRAMES, Outcome, QuestionRecorder
+from assistant.endpoint import EARLY_SILENCE_FRAMES, Outcome, QuestionRecorder, sounds_complete
 from assistant.settings import EndpointSettings
 from assistant.vad import FRAME_SAMPLES
 
@@ -26,10 +27,25 @@ class ScriptedVad:
         return prob >= 0.5
 
 
-def progress_per_frame(script: str, silence_s: float = 0.6):
+def progress_per_frame(script: str, silence_s: float = 0.6, sooner_at: int | None = None):
+    """Each frame's progress; ``sooner_at``: the frame after which the transcript so far is
+    found to be a whole sentence (ending it after 0.3 s of silence)."""
     recorder = QuestionRecorder(EndpointSettings(silence_s=silence_s), ScriptedVad(script))
     frame = np.zeros(FRAME_SAMPLES, np.float32)
-    return [recorder.feed(frame) for _ in script]
+    steps = []
+    for i in range(len(script)):
+        steps.append(recorder.feed(frame))
+        if i == sooner_at:
+            recorder.end_sooner(0.3, recorder.speech_frames)
+    return steps
+
+
+def frames(seconds: float) -> int:
+    return int(np.ceil(seconds * 16000 / FRAME_SAMPLES))
+
+
+def ended_at(steps) -> int | None:
+    return next((i for i, p in enumerate(steps) if p.outcome is Outcome.SPOKEN), None)
 
 
 def test_a_dip_inside_a_word_does_not_begin_an_early_transcript():
@@ -47,7 +63,40 @@ def test_a_pause_begins_one_early_transcript_and_speech_makes_it_stale():
 
 
 def test_the_question_ends_after_the_configured_silence():
-    frames_needed = int(np.ceil(0.6 * 16000 / FRAME_SAMPLES))
-    steps = progress_per_frame("11111" + "0" * (frames_needed + 2))
-    ended = [i for i, p in enumerate(steps) if p.outcome is Outcome.SPOKEN]
-    assert ended[0] == 5 + frames_needed - 1
+    steps = progress_per_frame("11111" + "0" * (frames(0.6) + 2))
+    assert ended_at(steps) == 5 + frames(0.6) - 1
+
+
+def test_a_whole_sentence_ends_after_the_shorter_silence():
+    steps = progress_per_frame("11111" + "0" * frames(0.6), sooner_at=5 + EARLY_SILENCE_FRAMES)
+    assert ended_at(steps) == 5 + frames(0.3) - 1
+
+
+def test_a_whole_sentence_found_late_ends_at_once():
+    """The transcript took longer than the shorter silence: the next frame ends the question."""
+    late = 5 + frames(0.45)
+    assert ended_at(progress_per_frame("11111" + "0" * frames(0.6), sooner_at=late)) == late + 1
+
+
+def test_speaking_again_after_a_whole_sentence_brings_back_the_full_silence():
+    pause = "0" * (EARLY_SILENCE_FRAMES + 2)
+    steps = progress_per_frame("11111" + pause + "111" + "0" * frames(0.6), sooner_at=5 + EARLY_SILENCE_FRAMES)
+    assert ended_at(steps) == 5 + len(pause) + 3 + frames(0.6) - 1
+
+
+def test_the_shorter_silence_is_never_longer_than_the_full_one():
+    steps = progress_per_frame("11111" + "0" * frames(0.6), silence_s=0.2, sooner_at=5)
+    assert ended_at(steps) == 5 + frames(0.2) - 1
+
+
+@pytest.mark.parametrize("text", [
+    "What is the capital of France?", "Turn on the light.", "Stop!", "Tell me a joke.", " Who wrote Hamlet? "])
+def test_finished_sentences(text):
+    assert sounds_complete(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", "What is the capital of", "What is the capital of.", "Tell me about cats and.", "I was thinking...",
+    "Set a timer for\u2026", "What is the weather like in", "How far is it to the,", "Um.", "What is the."])
+def test_unfinished_sentences(text):
+    assert not sounds_complete(text)
