@@ -56,5 +56,11 @@ def run_daemon(config: Config, engines, clips: list[Clip], *, speaker_path: Path
             driver.log.subscribe(lambda event: on_event(run, event))
         run.exit_code = await driver.run(timeout_s)
 
-    asyncio.run(main())
+    # The shared model was loaded with another config: its per-call settings (max_tokens,
+    # sampling) follow this run's, as they would after a reload.
+    loaded, engines.llm.settings = engines.llm.settings, config.settings.llm
+    try:
+        asyncio.run(main())
+    finally:
+        engines.llm.settings = loaded
     return run

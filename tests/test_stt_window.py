@@ -46,14 +46,20 @@ def word_errors(truth: str, heard: str) -> int:
 def test_short_window_is_as_accurate_as_the_full_one(windowed, tts):
     # Over 174 clips (piper, four espeak voices, speeds, noise) both windows missed 8.6%
     # of the words; a single clip can go either way, so the test counts over a mix.
+    # A loop in the short window sends the audio to the full one (as transcribe does): on
+    # one CPU none of these 24 clips looped, on another (AVX-512) one did.
     short = full = 0
+    looped = []
     for text in QUESTIONS:
         for clip in (piper_clip(tts, text), *(espeak_clip(text, v, sp) for v, sp in VOICES)):
             samples = with_silence(clip).samples
             heard = windowed._short_window(samples, windowed.window_s)
-            assert heard is not None, text
-            short += word_errors(text, heard)
-            full += word_errors(text, windowed._full_window(samples))
+            whole = windowed._full_window(samples)
+            if heard is None:
+                looped.append(text)
+            short += word_errors(text, whole if heard is None else heard)
+            full += word_errors(text, whole)
+    assert len(looped) <= 2, looped  # each costs a second pass, so they must stay rare
     assert short <= full + 2, (short, full)
 
 
