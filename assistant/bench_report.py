@@ -44,7 +44,7 @@ def machine_info(config, engines) -> dict:
 def print_table(r: dict, out) -> None:
     """A human-readable summary of a bench result."""
     def row(name, value, note=""):
-        out.write(f"{name:<30}{value!s:<32}{note}\n")
+        out.write(f"{name:<37} {value!s:<32} {note}\n")
 
     m = r["machine"]
     out.write(f"machine: {m['cpu']} ({m['cores']} cores, {m['arch']}), python {m['python']}\n")

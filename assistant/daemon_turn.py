@@ -13,8 +13,8 @@ from datetime import datetime
 
 import numpy as np
 
-from .conversation import Conversation
 from .audio_format import ENGINE_RATE
+from .conversation import Conversation
 from .endpoint import Outcome, sounds_complete
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
