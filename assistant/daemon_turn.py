@@ -8,35 +8,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from .audio_format import ENGINE_RATE
 from .conversation import Conversation
-from .endpoint import Outcome, sounds_complete
+from .early_start import EarlyStart, EarlyStarts
+from .endpoint import Outcome
 from .errors import AssistantError, SttError
 from .intents import match_intent, timer_phrase
 from .read_ahead import ReadAhead
 from .responder import SpokenReply
-from .stage_pool import StagePool, forget
+from .stage_pool import StagePool
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class EarlyStart:
-    """Work begun when the silence started, used if the user does not go on."""
-
-    speech_frames: int
-    """Speech frames heard when it began; more since then means it is stale."""
-    transcript: asyncio.Future
-    """The transcript being made."""
-    text: str | None = None
-    """The transcript, once made."""
-    prepared: tuple | None = None
-    """(Generation, past turns sent) of an LLM answer already begun."""
 
 
 class TurnRunner:
@@ -57,9 +43,7 @@ class TurnRunner:
         self.reply: SpokenReply | None = None
         self.played = asyncio.Event()
         self.speech_end_at = 0.0
-        self.early: EarlyStart | None = None
-        self.stopping: set[asyncio.Task] = set()
-        """Answers begun early being stopped in the background (kept so none is collected mid-way)."""
+        self.early = EarlyStarts(daemon, engines.stt, self.stt_pool, self._generate, now)
         self.generation = None
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.due_timers: list[float] = []
@@ -88,57 +72,13 @@ class TurnRunner:
         if recorder is not None and recorder.started and recorder.silent_samples == 0:
             self.speech_end_at = at  # the latest block that still held speech
         if progress.speech_resumed:
-            self._drop_early()  # the user went on: that transcript is stale
+            self.early.drop()  # the user went on: that transcript is stale
         if recorder is not None and progress.outcome is None:
             self.read_ahead.on_block(recorder, self._chat_now)
         if progress.silence_began and recorder is not None and self.d.settings.endpoint.early_transcript:
-            self._begin_early(recorder)
+            self.early.begin(recorder)
         if progress.outcome is not None:
             await self.finish_question(progress.outcome)
-
-    # ----- starting early: while the end-of-speech silence is being waited out
-
-    def _begin_early(self, recorder) -> None:
-        self._drop_early()
-        job = self.stt_pool.submit(self.engines.stt.transcribe, recorder.audio())
-        early = self.early = EarlyStart(recorder.speech_frames, job)
-        job.add_done_callback(lambda f: self._early_transcript_done(early, f))
-
-    def _early_transcript_done(self, early: EarlyStart, job) -> None:
-        if self.early is not early or job.cancelled() or job.exception() is not None:
-            return
-        early.text = job.result().strip()
-        s = self.d.settings
-        self._end_sooner_if_complete(early)
-        if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
-            early.prepared = self._generate(early.text, self.d.listening_followup, speculate=True)
-
-    def _end_sooner_if_complete(self, early: EarlyStart) -> None:
-        """A question that is already a finished sentence needs less silence to end."""
-        recorder, endpoint = self.d.recorder, self.d.settings.endpoint
-        if recorder is None or early.speech_frames != recorder.speech_frames or self.d.listening_held:
-            return
-        if sounds_complete(early.text) and endpoint.complete_silence_s < endpoint.silence_s:
-            silence_s = endpoint.complete_silence_s
-            recorder.end_sooner(silence_s, early.speech_frames)
-            self.d.events.emit("sentence_complete", silence_s=silence_s)
-
-    def _drop_early(self) -> None:
-        early, self.early = self.early, None
-        if early is not None:
-            early.transcript.cancel()  # still queued: never runs; running: its result is ignored
-            forget(early.transcript)
-            # The question goes on from the early transcript: the prompt read so far is the
-            # start of the next one (a head start that matters most on slow models).
-            self._stop_early_answer(early, finish_prompt=True)
-
-    def _stop_early_answer(self, early: EarlyStart, finish_prompt: bool = False) -> None:
-        """Stop the answer begun on an early transcript (harmless if it was already spoken)."""
-        if early.prepared is not None:
-            stop = self.d.responder.stop(early.prepared[0], finish_prompt)
-            task = asyncio.get_running_loop().create_task(stop)
-            self.stopping.add(task)
-            task.add_done_callback(self.stopping.discard)
 
     async def finish_question(self, outcome: Outcome) -> None:
         """Listening is over: start the turn, or go back to idle when nothing was said."""
@@ -154,11 +94,7 @@ class TurnRunner:
             return
         if outcome is Outcome.TOO_LONG:
             self.d.events.emit("question_cut", seconds=round(recorder.samples / ENGINE_RATE, 1))
-        early = self.early
-        if early is None or early.speech_frames != recorder.speech_frames:
-            self._drop_early()
-            early = None
-        self.early = None
+        early = self.early.take(recorder)
         self.task = asyncio.create_task(self._turn(recorder.audio(), self.d.listening_followup, early),
                                         name="turn")
 
@@ -183,7 +119,7 @@ class TurnRunner:
             await self.wait_played(reply)
         except asyncio.CancelledError:
             if early:
-                self._stop_early_answer(early)
+                self.early.stop_answer(early)
             self._remember(question, reply)
             self.d.turn_finished()
             raise

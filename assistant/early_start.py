@@ -1,0 +1,101 @@
+"""Starting early: work begun while the end-of-question silence is waited out.
+
+When the user goes quiet, whisper transcribes the question at once; if the transcript
+reads as a finished sentence the question may end on a shorter silence, and the model
+starts the answer (its first piece is even synthesized). If the user goes on, all of it
+is thrown away; if not, the turn finds the transcript and the answer already under way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Callable
+
+from .endpoint import sounds_complete
+from .intents import match_intent
+from .stage_pool import StagePool, forget
+
+
+@dataclass
+class EarlyStart:
+    """Work begun when the silence started, used if the user does not go on."""
+
+    speech_frames: int
+    """Speech frames heard when it began; more since then means it is stale."""
+    transcript: asyncio.Future
+    """The transcript being made."""
+    text: str | None = None
+    """The transcript, once made."""
+    prepared: tuple | None = None
+    """(Generation, past turns sent) of an LLM answer already begun."""
+
+
+class EarlyStarts:
+    """The early start of the question being recorded (at most one at a time)."""
+
+    def __init__(self, daemon, stt, stt_pool: StagePool, generate: Callable, now) -> None:
+        self.d = daemon
+        self.stt = stt
+        self.stt_pool = stt_pool
+        self.generate = generate
+        """generate(question, followup, speculate=True) -> (Generation, past turns sent)."""
+        self.now = now
+        self.current: EarlyStart | None = None
+        self.stopping: set[asyncio.Task] = set()
+        """Answers begun early being stopped in the background (kept so none is collected mid-way)."""
+
+    def begin(self, recorder) -> None:
+        """The silence began: transcribe the question as it is now."""
+        self.drop()
+        job = self.stt_pool.submit(self.stt.transcribe, recorder.audio())
+        early = self.current = EarlyStart(recorder.speech_frames, job)
+        job.add_done_callback(lambda f: self._transcript_done(early, f))
+
+    def take(self, recorder) -> EarlyStart | None:
+        """The question is over: its early start if no speech came after it began."""
+        early, self.current = self.current, None
+        if early is not None and early.speech_frames != recorder.speech_frames:
+            self._discard(early)
+            return None
+        return early
+
+    def drop(self) -> None:
+        """The user went on (or listening ended): what was begun is stale."""
+        early, self.current = self.current, None
+        if early is not None:
+            self._discard(early)
+
+    def _discard(self, early: EarlyStart) -> None:
+        early.transcript.cancel()  # still queued: never runs; running: its result is ignored
+        forget(early.transcript)
+        # The question goes on from the early transcript: the prompt read so far is the
+        # start of the next one (a head start that matters most on slow models).
+        self.stop_answer(early, finish_prompt=True)
+
+    def stop_answer(self, early: EarlyStart, finish_prompt: bool = False) -> None:
+        """Stop the answer begun on an early transcript (harmless if it was already spoken)."""
+        if early.prepared is not None:
+            stop = self.d.responder.stop(early.prepared[0], finish_prompt)
+            task = asyncio.get_running_loop().create_task(stop)
+            self.stopping.add(task)
+            task.add_done_callback(self.stopping.discard)
+
+    def _transcript_done(self, early: EarlyStart, job) -> None:
+        if self.current is not early or job.cancelled() or job.exception() is not None:
+            return
+        early.text = job.result().strip()
+        s = self.d.settings
+        self._end_sooner_if_complete(early)
+        if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
+            early.prepared = self.generate(early.text, self.d.listening_followup, speculate=True)
+
+    def _end_sooner_if_complete(self, early: EarlyStart) -> None:
+        """A question that is already a finished sentence needs less silence to end."""
+        recorder, endpoint = self.d.recorder, self.d.settings.endpoint
+        if recorder is None or early.speech_frames != recorder.speech_frames or self.d.listening_held:
+            return
+        if sounds_complete(early.text) and endpoint.complete_silence_s < endpoint.silence_s:
+            silence_s = endpoint.complete_silence_s
+            recorder.end_sooner(silence_s, early.speech_frames)
+            self.d.events.emit("sentence_complete", silence_s=silence_s)
