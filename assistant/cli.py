@@ -11,6 +11,17 @@ from .config import load_config
 from .errors import AssistantError
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant.")
     parser.add_argument("--config", help="configuration file (default: config.yaml of the install)")
@@ -34,11 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the always-on assistant (wake word, button, LEDs)")
     p.add_argument("--mic", metavar="FILE.wav", help="play this file as the microphone, then silence")
     p.add_argument("--speaker", metavar="FILE.wav", help="record what would be played into this file")
-    p.add_argument("--turns", type=int, metavar="N", help="exit after N finished turns")
+    p.add_argument("--turns", type=positive_int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
 
     p = sub.add_parser("bench", help="measure time-to-first-audio and the stage costs")
-    p.add_argument("--turns", type=int, default=6, help="spoken questions through the daemon (default 6)")
+    p.add_argument("--turns", type=positive_int, default=12,
+                   help="spoken questions through the daemon (default 12: each of the six asked twice)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")

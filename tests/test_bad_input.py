@@ -186,6 +186,19 @@ def test_a_folder_given_as_wav_is_refused(tmp_path, cli):
     assert_one_line(err, tmp_path, "folder")
 
 
+@pytest.mark.parametrize("command", ["bench", "run"])
+@pytest.mark.parametrize("turns", ["0", "-3", "many"])
+def test_turns_below_one_is_a_usage_error(capsys, command, turns):
+    from assistant.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--turns", turns])  # before any model loads: at once
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert f"argument --turns: '{turns}' is not a whole number of at least 1" in err
+    assert "Traceback" not in err
+
+
 # ----------------------------------------------------------------- config
 
 
