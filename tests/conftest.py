@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT = [sys.executable, "-m", "assistant"]
+
+
+def seed_native_rand(seed: int) -> None:
+    """Seed the C library's rand(), which Kaldi (vosk) draws on while decoding: the same
+    audio decoded twice in one process can give two transcripts otherwise."""
+    ctypes.CDLL(None).srand(seed)
+
+
+@pytest.fixture(autouse=True)
+def _native_rand_seeded():
+    """Every test starts from the same rand() state, whatever ran before it."""
+    seed_native_rand(0)
 
 
 @pytest.fixture(scope="session")

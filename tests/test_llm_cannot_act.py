@@ -45,13 +45,14 @@ def test_match_intent_is_only_called_on_the_users_transcript():
                 calls.append((path.name, ast.unparse(node.args[0])))
     # question: the turn's transcript; early.text: the same transcript, made while the
     # end-of-speech silence was still being waited out.
-    assert set(calls) <= {("daemon_turn.py", "question"), ("daemon_turn.py", "early.text")}, calls
+    assert set(calls) <= {("daemon_turn.py", "question"), ("early_start.py", "early.text")}, calls
     assert ("daemon_turn.py", "question") in calls
     source = (ROOT / "assistant" / "daemon_turn.py").read_text(encoding="utf-8")
     assert "question = await self._transcribe(" in source
-    if ("daemon_turn.py", "early.text") in calls:
-        assert "self.stt_pool.submit(self.engines.stt.transcribe" in source
-        assert "early.text = job.result()" in source
+    if ("early_start.py", "early.text") in calls:
+        early = (ROOT / "assistant" / "early_start.py").read_text(encoding="utf-8")
+        assert "self.stt_pool.submit(self.stt.transcribe" in early
+        assert "early.text = job.result()" in early
 
 
 def test_shell_text_is_not_an_intent():
