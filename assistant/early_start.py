@@ -30,6 +30,10 @@ class EarlyStart:
     prepared: tuple | None = None
     """(Generation, past turns sent) of an LLM answer already begun."""
 
+    def is_for(self, recorder) -> bool:
+        """True while no speech has come since it began: it is still the whole question."""
+        return recorder is not None and self.speech_frames == recorder.speech_frames
+
 
 class EarlyStarts:
     """The early start of the question being recorded (at most one at a time)."""
@@ -54,24 +58,22 @@ class EarlyStarts:
 
     def take(self, recorder) -> EarlyStart | None:
         """The question is over: its early start if no speech came after it began."""
-        early, self.current = self.current, None
-        if early is not None and early.speech_frames != recorder.speech_frames:
-            self._discard(early)
-            return None
-        return early
+        early = self.current
+        if early is not None and early.is_for(recorder):
+            self.current = None
+            return early
+        self.drop()
+        return None
 
     def drop(self) -> None:
         """The user went on (or listening ended): what was begun is stale."""
         early, self.current = self.current, None
         if early is not None:
-            self._discard(early)
-
-    def _discard(self, early: EarlyStart) -> None:
-        early.transcript.cancel()  # still queued: never runs; running: its result is ignored
-        forget(early.transcript)
-        # The question goes on from the early transcript: the prompt read so far is the
-        # start of the next one (a head start that matters most on slow models).
-        self.stop_answer(early, finish_prompt=True)
+            early.transcript.cancel()  # still queued: never runs; running: its result is ignored
+            forget(early.transcript)
+            # The question goes on from the early transcript: the prompt read so far is the
+            # start of the next one (a head start that matters most on slow models).
+            self.stop_answer(early, finish_prompt=True)
 
     def stop_answer(self, early: EarlyStart, finish_prompt: bool = False) -> None:
         """Stop the answer begun on an early transcript (harmless if it was already spoken)."""
@@ -93,7 +95,7 @@ class EarlyStarts:
     def _end_sooner_if_complete(self, early: EarlyStart) -> None:
         """A question that is already a finished sentence needs less silence to end."""
         recorder, endpoint = self.d.recorder, self.d.settings.endpoint
-        if recorder is None or early.speech_frames != recorder.speech_frames or self.d.listening_held:
+        if not early.is_for(recorder) or self.d.listening_held:
             return
         if sounds_complete(early.text) and endpoint.complete_silence_s < endpoint.silence_s:
             silence_s = endpoint.complete_silence_s

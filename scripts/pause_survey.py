@@ -46,9 +46,14 @@ def voices(tts, text: str):
         yield f"espeak-{voice}", espeak_clip(text, voice, speed)
 
 
+def speech_flags(samples) -> list[bool]:
+    """Whether each VAD frame of ``samples`` holds speech (a fresh VAD, threshold 0.5)."""
+    return [p >= 0.5 for p in VoiceActivity(0.5).feed(samples)]
+
+
 def inner_pauses(samples) -> list[tuple[int, int]]:
     """(first silent frame, frames) of every pause between the first and last speech frame."""
-    speech = [p >= 0.5 for p in VoiceActivity(0.5).feed(samples)]
+    speech = speech_flags(samples)
     first, last = speech.index(True), len(speech) - 1 - speech[::-1].index(True)
     pauses, start = [], None
     for i in range(first, last + 1):

@@ -23,8 +23,8 @@ from assistant.config import load_config
 from assistant.endpoint import EARLY_SILENCE_FRAMES, sounds_complete
 from assistant.engines import load_engines
 from assistant.synthetic_speech import concat, silence
-from assistant.vad import FRAME_SAMPLES, VoiceActivity
-from pause_survey import CANDIDATES, QUESTIONS, inner_pauses, voices
+from assistant.vad import FRAME_SAMPLES
+from pause_survey import CANDIDATES, QUESTIONS, inner_pauses, speech_flags, voices
 
 MODEL = "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
 WINDOW = 8 * 16000  # the model hears the last 8 s, zero-padded in front
@@ -69,7 +69,7 @@ def main() -> None:
                 if frames >= EARLY_SILENCE_FRAMES:
                     cut = samples[:(start + args.frames) * FRAME_SAMPLES]
                     inner.append((frames * FRAME_SAMPLES / 16000, *score(engines, model, cut)))
-            speech = [p >= 0.5 for p in VoiceActivity(0.5).feed(samples)]
+            speech = speech_flags(samples)
             last = len(speech) - speech[::-1].index(True)
             ends.append(score(engines, model, samples[:(last + args.frames) * FRAME_SAMPLES]))
     print(f"{len(ends)} questions, {len(inner)} inner pauses, scored after {args.frames} silent frames")
