@@ -94,6 +94,8 @@ class TtsSettings:
     """Speaking pace: above 1 is slower, below 1 faster."""
     volume: float = limit(1.0, lo=0.0, hi=4.0)
     """Output gain applied to the synthesized speech."""
+    variation: bool = True
+    """Piper's random variation of pace and tone; false speaks a text the same way every time."""
     first_piece_chars: int = limit(FIRST_PIECE_CHARS, lo=10, hi=120)
     """Longest first piece of a reply: speech starts once it is written and synthesized."""
 

@@ -75,6 +75,8 @@ class PiperTts:
 
         self.syn_config = SynthesisConfig(
             speaker_id=settings.speaker, length_scale=settings.length_scale, volume=settings.volume)
+        if not settings.variation:
+            self.syn_config = self.steady().syn_config
 
     def steady(self, length_scale: float | None = None) -> "PiperTts":
         """The same loaded voice with piper's random variation off: one text, one waveform.
