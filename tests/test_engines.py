@@ -160,11 +160,11 @@ def test_tts_variation_off_speaks_a_text_the_same_way_every_time(tts):
     from assistant.tts import PiperTts
 
     text = "Good morning, the kitchen lights are on."
-    varied = [tts.synthesize(text).samples for _ in range(3)]
+    default = PiperTts(tts.model_path, TtsSettings())
+    varied = [default.synthesize(text).samples for _ in range(3)]
     assert not all(np.array_equal(varied[0], v) for v in varied[1:])  # the default varies
-    steady = PiperTts(tts.model_path, TtsSettings(variation=False))
-    first = steady.synthesize(text).samples
-    assert all(np.array_equal(first, steady.synthesize(text).samples) for _ in range(2))
+    first = tts.synthesize(text).samples  # the tests' voice: variation off (conftest)
+    assert all(np.array_equal(first, tts.synthesize(text).samples) for _ in range(2))
 
 
 def test_tts_streams_one_chunk_per_sentence(tts):
