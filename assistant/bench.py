@@ -15,12 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from .audio_format import ENGINE_RATE
 from .bench_report import machine_info, print_table
 from .bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from .config import Config, settings_from_mapping
 from .engines import load_engines
 from .errors import AssistantError
 from .synthetic_speech import concat, piper_clip, silence
+from .vad import FRAME_SAMPLES, frames_for
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -219,7 +221,8 @@ def applied_silence(config: Config, waited: float) -> float:
     """The configured silence that ended a question: the shorter one when it waited less
     than the full silence (it then waited a little past it while whisper's early pass ran)."""
     endpoint = config.settings.endpoint
-    return endpoint.complete_silence_s if waited < endpoint.silence_s else endpoint.silence_s
+    full = frames_for(endpoint.silence_s) * FRAME_SAMPLES / ENGINE_RATE
+    return endpoint.complete_silence_s if waited < full - 1e-6 else endpoint.silence_s
 
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:

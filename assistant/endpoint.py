@@ -10,7 +10,7 @@ import numpy as np
 
 from .audio_format import ENGINE_RATE
 from .settings import EndpointSettings
-from .vad import FRAME_SAMPLES, VoiceActivity
+from .vad import FRAME_SAMPLES, VoiceActivity, frames_for
 
 SPEECH_START_FRAMES = 3  # about 0.1 s of speech before a question counts as started
 EARLY_SILENCE_FRAMES = 4
@@ -69,7 +69,7 @@ class QuestionRecorder:
         vad.reset()
         self.timeout = int((timeout_s or settings.no_speech_timeout_s) * ENGINE_RATE)
         self.limit = int(settings.max_question_s * ENGINE_RATE)
-        self.end_silence = int(settings.silence_s * ENGINE_RATE)
+        self.end_silence = frames_for(settings.silence_s) * FRAME_SAMPLES
         self.sooner: tuple[int, int] | None = None
         """(speech frames heard, silence samples): a shorter end while no more speech comes."""
         self.chunks: list[np.ndarray] = []
@@ -94,7 +94,7 @@ class QuestionRecorder:
     def end_sooner(self, silence_s: float, speech_frames: int) -> None:
         """The question as heard up to ``speech_frames`` is a whole sentence: ``silence_s`` of
         silence ends it, unless the user speaks again (then the full silence applies)."""
-        self.sooner = (speech_frames, min(self.end_silence, int(silence_s * ENGINE_RATE)))
+        self.sooner = (speech_frames, min(self.end_silence, frames_for(silence_s) * FRAME_SAMPLES))
 
     def silence_needed(self) -> int:
         """Samples of silence that end the question now."""

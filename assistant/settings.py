@@ -163,7 +163,7 @@ class LedSettings:
 @dataclass(frozen=True)
 class EndpointSettings:
     silence_s: float = limit(0.6, lo=0.2, hi=3.0)
-    """Silence that ends a question."""
+    """Silence that ends a question (counted in 32 ms frames, to the nearest frame)."""
     complete_silence_s: float = limit(0.45, lo=0.1, hi=3.0)
     """Shorter silence that ends a question whose early transcript is a finished sentence (at most silence_s)."""
     max_question_s: float = limit(15.0, lo=1.0, hi=120.0)

@@ -21,6 +21,12 @@ from .errors import ConfigError, ModelError
 FRAME_SAMPLES = 512
 """Samples per Silero frame at 16 kHz (fixed by the model)."""
 
+
+def frames_for(seconds: float) -> int:
+    """The whole number of frames nearest to ``seconds`` (halves round up), at least one."""
+    return max(1, int(seconds * ENGINE_RATE / FRAME_SAMPLES + 0.5))
+
+
 HYSTERESIS = 0.15
 """Speech continues until the probability drops this far below the threshold (Silero's own rule)."""
 QUIET_PROB = 0.1
@@ -166,7 +172,7 @@ class SpeechSegmenter:
             raise ConfigError("segmenter: start_frames >= 1 and positive durations are required")
         self.vad = vad
         self.start_frames = start_frames
-        self.end_silence_frames = max(1, round(end_silence_s * ENGINE_RATE / FRAME_SAMPLES))
+        self.end_silence_frames = frames_for(end_silence_s)
         self.max_segment_samples = int(max_segment_s * ENGINE_RATE)
         self.pre_roll_samples = int(pre_roll_s * ENGINE_RATE)
         self.samples_fed = 0
@@ -284,7 +290,7 @@ class ActivityLog:
 
         Audio before the log (not fed, or forgotten) counts as silence.
         """
-        need = max(1, round(pause_s * ENGINE_RATE / FRAME_SAMPLES))
+        need = frames_for(pause_s)
         k = min(len(self._probs), max(0, (pos - self._first) // FRAME_SAMPLES + 1))
         quiet = 0
         for i in range(k - 1, -1, -1):

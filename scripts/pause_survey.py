@@ -18,7 +18,7 @@ from assistant.config import load_config
 from assistant.endpoint import EARLY_SILENCE_FRAMES, sounds_complete
 from assistant.engines import load_engines
 from assistant.synthetic_speech import concat, espeak_clip, piper_clip, silence
-from assistant.vad import FRAME_SAMPLES, VoiceActivity
+from assistant.vad import FRAME_SAMPLES, VoiceActivity, frames_for
 
 QUESTIONS = (
     "Please tell me what the weather is usually like in the city of Paris in the spring, "
@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print every pause and its transcript")
     args = parser.parse_args()
     engines = load_engines(load_config(Path(__file__).resolve().parent.parent / "config.yaml"))
-    found = []  # (seconds, complete)
+    found = []  # (pause frames, complete)
     for text in QUESTIONS:
         for voice, clip in voices(engines.tts, text):
             samples = concat(silence(0.3), clip, silence(0.8)).samples
@@ -78,14 +78,14 @@ def main() -> None:
                 if frames < EARLY_SILENCE_FRAMES:
                     continue  # too short for an early transcript
                 heard = engines.stt.transcribe(samples[:(start + EARLY_SILENCE_FRAMES) * FRAME_SAMPLES]).strip()
-                seconds = frames * FRAME_SAMPLES / 16000
-                found.append((seconds, sounds_complete(heard)))
+                found.append((frames, sounds_complete(heard)))
                 if args.verbose:
-                    print(f"{voice:14s} {seconds:.3f} {'complete' if found[-1][1] else '-':8s} {heard}")
+                    print(f"{voice:14s} {frames * FRAME_SAMPLES / 16000:.3f} {'complete' if found[-1][1] else '-':8s} {heard}")
     print(f"{len(QUESTIONS) * 5} questions, {len(found)} pauses of at least {EARLY_SILENCE_FRAMES} frames")
     for candidate in CANDIDATES:
-        cut = sum(1 for seconds, complete in found if complete and seconds >= candidate)
-        plain = sum(1 for seconds, _ in found if seconds >= candidate)
+        # The daemon counts silence in whole frames, to the nearest one.
+        cut = sum(1 for frames, complete in found if complete and frames >= frames_for(candidate))
+        plain = sum(1 for frames, _ in found if frames >= frames_for(candidate))
         print(f"  {candidate:.2f} s: {cut} cut after a finished sentence, {plain} by silence alone")
 
 

@@ -23,7 +23,7 @@ from assistant.config import load_config
 from assistant.endpoint import EARLY_SILENCE_FRAMES, sounds_complete
 from assistant.engines import load_engines
 from assistant.synthetic_speech import concat, silence
-from assistant.vad import FRAME_SAMPLES
+from assistant.vad import FRAME_SAMPLES, frames_for
 from pause_survey import CANDIDATES, QUESTIONS, inner_pauses, speech_flags, voices
 
 MODEL = "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
@@ -61,14 +61,14 @@ def main() -> None:
     args = parser.parse_args()
     engines = load_engines(load_config(Path(__file__).resolve().parent.parent / "config.yaml"))
     model = TurnModel()
-    inner, ends = [], []  # (pause seconds, text says complete, model's probability)
+    inner, ends = [], []  # (pause frames, text says complete, model's probability)
     for text in QUESTIONS:
         for _, clip in voices(engines.tts, text):
             samples = concat(silence(0.3), clip, silence(0.8)).samples
             for start, frames in inner_pauses(samples):
                 if frames >= EARLY_SILENCE_FRAMES:
                     cut = samples[:(start + args.frames) * FRAME_SAMPLES]
-                    inner.append((frames * FRAME_SAMPLES / 16000, *score(engines, model, cut)))
+                    inner.append((frames, *score(engines, model, cut)))
             speech = speech_flags(samples)
             last = len(speech) - speech[::-1].index(True)
             ends.append(score(engines, model, samples[:(last + args.frames) * FRAME_SAMPLES]))
@@ -78,7 +78,7 @@ def main() -> None:
         print(f"model > {threshold}: ends sooner: model {model_ends}, full stop {sum(c for c, _ in ends)}, "
               f"both {sum(c and p > threshold for c, p in ends)} of {len(ends)}")
         for candidate in CANDIDATES:
-            longer = [(c, p) for seconds, c, p in inner if seconds >= candidate]
+            longer = [(c, p) for frames, c, p in inner if frames >= frames_for(candidate)]
             print(f"  {candidate:.2f} s cuts: model {sum(p > threshold for _, p in longer)}, "
                   f"full stop {sum(c for c, _ in longer)}, both {sum(c and p > threshold for c, p in longer)}")
 

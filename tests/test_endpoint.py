@@ -7,7 +7,7 @@ import pytest
 
 from assistant.endpoint import EARLY_SILENCE_FRAMES, Outcome, QuestionRecorder, sounds_complete
 from assistant.settings import EndpointSettings
-from assistant.vad import FRAME_SAMPLES
+from assistant.vad import FRAME_SAMPLES, frames_for
 
 
 class ScriptedVad:
@@ -40,8 +40,7 @@ def progress_per_frame(script: str, silence_s: float = 0.6, sooner_at: int | Non
     return steps
 
 
-def frames(seconds: float) -> int:
-    return int(np.ceil(seconds * 16000 / FRAME_SAMPLES))
+frames = frames_for
 
 
 def ended_at(steps) -> int | None:
@@ -65,6 +64,15 @@ def test_a_pause_begins_one_early_transcript_and_speech_makes_it_stale():
 def test_the_question_ends_after_the_configured_silence():
     steps = progress_per_frame("11111" + "0" * (frames(0.6) + 2))
     assert ended_at(steps) == 5 + frames(0.6) - 1
+
+
+@pytest.mark.parametrize("seconds, whole_frames", [(0.45, 14), (0.6, 19), (0.3, 9), (0.4, 13), (0.01, 1)])
+def test_silence_is_counted_in_whole_frames_to_the_nearest_frame(seconds, whole_frames):
+    """0.45 s waits 14 frames (0.448 s), not 15 (0.480 s): the setting means what it says to
+    within half a frame."""
+    assert frames_for(seconds) == whole_frames
+    steps = progress_per_frame("11111" + "0" * 30, silence_s=seconds)
+    assert ended_at(steps) == 5 + whole_frames - 1
 
 
 def test_a_whole_sentence_ends_after_the_shorter_silence():

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from assistant.synthetic_speech import concat
+from assistant.vad import FRAME_SAMPLES, frames_for
 from daemon_harness import make_config, run_daemon, silence, spoken
 
 FULL_SILENCE_S = 1.5
+SHORT_WAIT_S = frames_for(0.3) * FRAME_SAMPLES / 16000
+"""complete_silence_s 0.3 waits 9 whole frames (0.288 s)."""
 
 
 def question_end(tmp_path, engines, tts, question: str, **endpoint):
@@ -20,8 +23,8 @@ def question_end(tmp_path, engines, tts, question: str, **endpoint):
 def test_a_finished_question_ends_after_the_shorter_silence(tmp_path, engines, tts):
     run, end = question_end(tmp_path, engines, tts, "What is the capital of France?")
     assert [e.data["silence_s"] for e in run.all("sentence_complete")] == [0.3]
-    # Counted in samples: 0.3 s, or a little more when whisper's early pass came later.
-    assert end["outcome"] == "spoken" and 0.3 <= end["silence_s"] < FULL_SILENCE_S - 0.5, end
+    # Counted in frames: 0.288 s, or a little more when whisper's early pass came later.
+    assert end["outcome"] == "spoken" and SHORT_WAIT_S <= end["silence_s"] < FULL_SILENCE_S - 0.5, end
     assert run.all("transcript")[0].data["text"] == "What is the capital of France?"
     assert run.all("llm")[0].data["early"], "the answer begun during the silence is the one spoken"
     assert run.all("turn_done")
