@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -195,3 +196,37 @@ def test_check_skips_the_estimate_when_a_model_is_missing(tmp_path):
     config.write_text("llm:\n  model: /nonexistent/model.gguf\n")
     finding = _memory_finding(load_config(config))
     assert finding.level == "warn" and "not estimated" in finding.message and "model.gguf" in finding.message
+
+
+def readme_board_rows() -> list[dict]:
+    """The README's table of recommended configurations, one dict per board."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("| Board (memory assumed available)"))
+    header = [c.strip() for c in lines[first].strip("|").split("|")]
+    rows = []
+    for line in lines[first + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(header, (c.strip() for c in line.strip("|").split("|")))))
+    return rows
+
+
+def first_number(text: str) -> int:
+    return int(re.search(r"\d+", text).group())
+
+
+@pytest.mark.parametrize("row", readme_board_rows(), ids=lambda row: row["Board (memory assumed available)"])
+def test_the_readme_board_table_is_what_the_estimator_says(row, tmp_path, monkeypatch):
+    board_mb = int(re.search(r"\((\d+) MB\)", row["Board (memory assumed available)"]).group(1))
+    monkeypatch.setenv("ASSISTANT_MEMORY_MB", str(board_mb))
+    model = row["`llm.model`"].strip("`")
+    context = first_number(row["`llm.context`"])
+    settings = dict(context=context, kv_cache_type=row["`llm.kv_cache_type`"].split("`")[1], flash_attn=True)
+    est = check_fits(make_config(tmp_path, model, **settings))  # fits, or NotEnoughMemory fails the test
+    assert est.total_mb == first_number(row["Estimated memory"]), row
+    largest = re.search(r"largest that fits: (\d+)", row["`llm.context`"])
+    if largest:
+        fitting = [c for c in (1 << k for k in range(12, 18))  # llm.context allows up to 131072
+                   if estimate_memory(make_config(tmp_path, model, **{**settings, "context": c})).total_mb
+                   <= board_mb]
+        assert max(fitting) == int(largest.group(1)), row
