@@ -15,14 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from .audio_format import ENGINE_RATE
 from .bench_report import machine_info, print_table
 from .bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from .config import Config, settings_from_mapping
 from .engines import load_engines
 from .errors import AssistantError
 from .synthetic_speech import concat, piper_clip, silence
-from .vad import FRAME_SAMPLES, frames_for
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -57,7 +55,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, walls, steps, heard, paired, waited = [], [], [], [], [], [], []
+    ttfa, speeds, walls, steps, heard, paired, needed = [], [], [], [], [], [], []
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
@@ -67,7 +65,8 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
         first = [e for e in driver.events[before:] if e.type == "first_audio"]
         transcript = [e for e in driver.events[before:] if e.type == "transcript"]
         heard.append(transcript[0].data["text"] if transcript else "")
-        waited.append(next(e.data["silence_s"] for e in driver.events[before:] if e.type == "question_end"))
+        # The configured silence that ended it (shorter for a finished sentence).
+        needed.append(next(e.data["needed_s"] for e in driver.events[before:] if e.type == "question_end"))
         if first:
             ttfa.append(first[0].data["at"] - spoke_until)
         if done.data.get("tokens_per_s"):
@@ -80,7 +79,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
-            "paired": paired, "waited": waited, **idle}
+            "paired": paired, "needed": needed, **idle}
 
 
 async def raw_beside(driver, engines, config, heard: str) -> list[float]:
@@ -174,7 +173,7 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     naive = median_p90([c.naive_ttfa_s for c in stages])
     # The floor counts the silence each question's end really needed (shorter for a finished
     # sentence); the naive pipeline has no transcript until the silence is over, so it waits all of it.
-    ended = [applied_silence(config, waited) for waited in daemon["waited"]]
+    ended = daemon["needed"]
     floor = median_p90([c.floor_s(s) for c, s in zip(stages, ended)])
     tokens = statistics.median(daemon["speeds"]) if daemon["speeds"] else None
     wall = statistics.median(daemon["walls"]) if daemon["walls"] else None
@@ -215,14 +214,6 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
             "tts_first_chunk": round(statistics.median(c.tts_first_chunk_s for c in stages), 3)},
         **machine_info(config, engines),
     }
-
-
-def applied_silence(config: Config, waited: float) -> float:
-    """The configured silence that ended a question: the shorter one when it waited less
-    than the full silence (it then waited a little past it while whisper's early pass ran)."""
-    endpoint = config.settings.endpoint
-    full = frames_for(endpoint.silence_s) * FRAME_SAMPLES / ENGINE_RATE
-    return endpoint.complete_silence_s if waited < full - 1e-6 else endpoint.silence_s
 
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:

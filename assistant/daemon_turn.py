@@ -87,7 +87,8 @@ class TurnRunner:
         if recorder is None:
             return
         self.d.events.emit("question_end", outcome=outcome.value,
-                           silence_s=round(recorder.silent_samples / ENGINE_RATE, 3))
+                           silence_s=round(recorder.silent_samples / ENGINE_RATE, 3),
+                           needed_s=recorder.silence_setting())
         if outcome is Outcome.NO_SPEECH or not recorder.started:
             self.d.events.emit("no_speech")
             self._back_to_idle()
@@ -145,8 +146,9 @@ class TurnRunner:
 
     async def _transcribe(self, audio: np.ndarray, early=None) -> str:
         """The transcript: the one started when silence began if no speech came after, else a new one."""
-        job = early or self.stt_pool.submit(self.engines.stt.transcribe, audio)
-        return (await self.stt_pool.wait(job, self.d.settings.timeouts.stt_s)).strip()
+        job = early or self.stt_pool.submit(self.engines.stt.transcribe_ending, audio, False)
+        text, _confidence = await self.stt_pool.wait(job, self.d.settings.timeouts.stt_s)
+        return text.strip()
 
     def _generate(self, question: str, followup: bool, speculate: bool = False):
         """Start the LLM on a question: (generation, number of past turns sent with it)."""

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Callable
 
-from .endpoint import sounds_complete
+from .endpoint import sooner_silence
 from .intents import match_intent
 from .stage_pool import StagePool, forget
 
@@ -27,6 +27,8 @@ class EarlyStart:
     """The transcript being made."""
     text: str | None = None
     """The transcript, once made."""
+    confidence: float | None = None
+    """The recognizer's probability of the transcript's closing . ? or ! (None: none, or not known)."""
     prepared: tuple | None = None
     """(Generation, past turns sent) of an LLM answer already begun."""
 
@@ -52,7 +54,7 @@ class EarlyStarts:
     def begin(self, recorder) -> None:
         """The silence began: transcribe the question as it is now."""
         self.drop()
-        job = self.stt_pool.submit(self.stt.transcribe, recorder.audio())
+        job = self.stt_pool.submit(self.stt.transcribe_ending, recorder.audio())
         early = self.current = EarlyStart(recorder.speech_frames, job)
         job.add_done_callback(lambda f: self._transcript_done(early, f))
 
@@ -86,7 +88,8 @@ class EarlyStarts:
     def _transcript_done(self, early: EarlyStart, job) -> None:
         if self.current is not early or job.cancelled() or job.exception() is not None:
             return
-        early.text = job.result().strip()
+        text, early.confidence = job.result()
+        early.text = text.strip()
         s = self.d.settings
         self._end_sooner_if_complete(early)
         if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
@@ -97,7 +100,8 @@ class EarlyStarts:
         recorder, endpoint = self.d.recorder, self.d.settings.endpoint
         if not early.is_for(recorder) or self.d.listening_held:
             return
-        if sounds_complete(early.text) and endpoint.complete_silence_s < endpoint.silence_s:
-            silence_s = endpoint.complete_silence_s
+        silence_s = sooner_silence(early.text, early.confidence, endpoint)
+        if silence_s is not None:
             recorder.end_sooner(silence_s, early.speech_frames)
-            self.d.events.emit("sentence_complete", silence_s=silence_s)
+            confidence = None if early.confidence is None else round(early.confidence, 3)
+            self.d.events.emit("sentence_complete", silence_s=silence_s, confidence=confidence)

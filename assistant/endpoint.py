@@ -34,6 +34,19 @@ def sounds_complete(text: str) -> bool:
     return bool(words) and words[-1] not in TRAILING_WORDS
 
 
+def sooner_silence(text: str, confidence: float | None, settings: EndpointSettings) -> float | None:
+    """The shorter silence an early transcript earns, None if none: confident_silence_s for a
+    finished sentence whose closing mark the recognizer was confident of (a clause said
+    with a voice that goes on gets a doubtful full stop), complete_silence_s for one that
+    only reads as finished."""
+    if not sounds_complete(text):
+        return None
+    silence_s = min(settings.complete_silence_s, settings.silence_s)
+    if confidence is not None and confidence >= settings.confident_probability:
+        silence_s = min(settings.confident_silence_s, silence_s)
+    return silence_s if silence_s < settings.silence_s else None
+
+
 class Outcome(Enum):
     """How listening ended."""
 
@@ -70,8 +83,9 @@ class QuestionRecorder:
         self.timeout = int((timeout_s or settings.no_speech_timeout_s) * ENGINE_RATE)
         self.limit = int(settings.max_question_s * ENGINE_RATE)
         self.end_silence = frames_for(settings.silence_s) * FRAME_SAMPLES
-        self.sooner: tuple[int, int] | None = None
-        """(speech frames heard, silence samples): a shorter end while no more speech comes."""
+        self.sooner: tuple[int, int, float] | None = None
+        """(speech frames heard, silence samples, configured seconds): a shorter end while no
+        more speech comes."""
         self.chunks: list[np.ndarray] = []
         self.samples = 0
         self.speech_frames = 0
@@ -94,13 +108,18 @@ class QuestionRecorder:
     def end_sooner(self, silence_s: float, speech_frames: int) -> None:
         """The question as heard up to ``speech_frames`` is a whole sentence: ``silence_s`` of
         silence ends it, unless the user speaks again (then the full silence applies)."""
-        self.sooner = (speech_frames, min(self.end_silence, frames_for(silence_s) * FRAME_SAMPLES))
+        self.sooner = (speech_frames, min(self.end_silence, frames_for(silence_s) * FRAME_SAMPLES), silence_s)
 
     def silence_needed(self) -> int:
         """Samples of silence that end the question now."""
-        if self.sooner is not None and self.sooner[0] == self.speech_frames:
-            return self.sooner[1]
-        return self.end_silence
+        return self.sooner[1] if self._sooner_applies() else self.end_silence
+
+    def silence_setting(self) -> float:
+        """The configured seconds of silence that end the question now."""
+        return self.sooner[2] if self._sooner_applies() else self.settings.silence_s
+
+    def _sooner_applies(self) -> bool:
+        return self.sooner is not None and self.sooner[0] == self.speech_frames
 
     def feed(self, block: np.ndarray) -> Progress:
         """Add a block; say whether the question is over."""

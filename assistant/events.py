@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 # The event types the daemon emits, with the data each carries.
 EVENT_TYPES = {
-    "ready": (), "wake": ("phrase",), "listening": (), "sentence_complete": ("silence_s",),
-    "question_end": ("outcome", "silence_s"), "transcript": ("text",),
+    "ready": (), "wake": ("phrase",), "listening": (), "sentence_complete": ("silence_s", "confidence"),
+    "question_end": ("outcome", "silence_s", "needed_s"), "transcript": ("text",),
     "thinking": (), "reply": ("text",), "speaking": (), "first_audio": (),
     "barge_in": (), "idle": (), "error": ("message",), "intent": ("name",),
     "timer_fired": (), "stopping": (),

@@ -164,8 +164,12 @@ class LedSettings:
 class EndpointSettings:
     silence_s: float = limit(0.6, lo=0.2, hi=3.0)
     """Silence that ends a question (counted in 32 ms frames, to the nearest frame)."""
-    complete_silence_s: float = limit(0.45, lo=0.1, hi=3.0)
+    complete_silence_s: float = limit(0.5, lo=0.1, hi=3.0)
     """Shorter silence that ends a question whose early transcript is a finished sentence (at most silence_s)."""
+    confident_silence_s: float = limit(0.35, lo=0.1, hi=3.0)
+    """Shorter still when whisper was confident of that sentence's closing mark (at most complete_silence_s)."""
+    confident_probability: float = limit(0.5, lo=0.0, hi=1.0)
+    """Whisper's probability of the closing . ? or ! from which it counts as confident."""
     max_question_s: float = limit(15.0, lo=1.0, hi=120.0)
     """Longest question; longer speech is cut off here."""
     no_speech_timeout_s: float = limit(5.0, lo=1.0, hi=60.0)

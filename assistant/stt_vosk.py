@@ -42,6 +42,10 @@ class VoskTranscriber:
             return vosk.KaldiRecognizer(self.model, ENGINE_RATE)
         return vosk.KaldiRecognizer(self.model, ENGINE_RATE, json.dumps(grammar, ensure_ascii=False))
 
+    def transcribe_ending(self, samples: np.ndarray, ending: bool = True) -> tuple[str, float | None]:
+        """The transcript, and None: vosk writes no punctuation, so no sentence is closed."""
+        return self.transcribe(samples), None
+
     def transcribe(self, samples: np.ndarray, grammar: list[str] | None = None) -> str:
         """Transcript of 16 kHz float32 audio, optionally limited to a grammar of phrases."""
         rec = self.recognizer(grammar)

@@ -23,6 +23,8 @@ MAX_COMPRESSION = 2.4
 """Above this gzip ratio the text repeats itself: decoded again in the full window."""
 TOKENS_PER_S = 8
 """Generous bound on tokens per second of speech, so a loop cannot run on."""
+SENTENCE_MARKS = (".", "?", "!")
+"""What closes a sentence in whisper's transcripts."""
 
 
 def repeats_itself(text: str) -> bool:
@@ -72,14 +74,20 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray) -> str:
         """Transcript of 16 kHz float32 audio; '' when it holds no speech."""
+        return self.transcribe_ending(samples, ending=False)[0]
+
+    def transcribe_ending(self, samples: np.ndarray, ending: bool = True) -> tuple[str, float | None]:
+        """The transcript, and whisper's probability of its closing . ? or ! given the words
+        before it (None when it has none, or the pass ran in the full window)."""
         window = max(self.window_s, len(samples) / ENGINE_RATE + WINDOW_MARGIN_S)
         if window < FULL_WINDOW_S:
-            text = self._short_window(samples, window)
-            if text is not None:
-                return text
-        return self._full_window(samples)
+            found = self._short_window(samples, window, ending)
+            if found is not None:
+                return found
+        return self._full_window(samples), None
 
-    def _short_window(self, samples: np.ndarray, window_s: float) -> str | None:
+    def _short_window(self, samples: np.ndarray, window_s: float,
+                      ending: bool) -> tuple[str, float | None] | None:
         """One greedy-or-beam pass over a window shorter than whisper's 30 s.
 
         The encoder's cost grows with its window, and a question is a few seconds long:
@@ -102,9 +110,30 @@ class WhisperTranscriber:
         text = self.tokenizer.decode(tokens).strip()
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB:
-            return ""
+            return "", None
         looped = len(tokens) >= cap or get_compression_ratio(text) > MAX_COMPRESSION or repeats_itself(text)
-        return None if looped else text
+        if looped:
+            return None
+        closed = ending and text.endswith(SENTENCE_MARKS)
+        return text, (self._last_token_prob(encoded, tokens) if closed else None)
+
+    def _last_token_prob(self, encoded, tokens: list[int]) -> float:
+        """Probability of the last token after the others: a greedy pass forced through them.
+
+        Beam search gives no per-token probabilities. A full stop that whisper was unsure of
+        (a clause said with a voice that goes on) is the sign of a pause, not of an end.
+        """
+        try:
+            result = self.model.model.generate(
+                encoded, [self.prompt + tokens[:-1]], beam_size=1, return_logits_vocab=True,
+                # CTranslate2 counts a forced prefix twice against max_length.
+                max_length=len(self.prompt) + 2 * len(tokens) + 2, suppress_blank=False,
+                suppress_tokens=self.suppressed)[0]
+            logits = np.asarray(result.logits[0][len(tokens) - 1], dtype=np.float64)
+        except Exception as exc:
+            raise SttError(f"whisper failed on the audio ({exc})") from None
+        probs = np.exp(logits - logits.max())
+        return float(probs[tokens[-1]] / probs.sum())
 
     def _full_window(self, samples: np.ndarray) -> str:
         try:

@@ -27,4 +27,4 @@ def test_bench_reports_every_figure():
     assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
     assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
     assert r["turns"] == 1
-    assert r["stages_median_s"]["endpoint_silence"] in (0.45, 0.6)  # complete_silence_s or silence_s
+    assert 0.35 <= r["stages_median_s"]["endpoint_silence"] <= 0.6  # confident_silence_s .. silence_s

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.endpoint import EARLY_SILENCE_FRAMES, Outcome, QuestionRecorder, sounds_complete
+from assistant.endpoint import EARLY_SILENCE_FRAMES, Outcome, QuestionRecorder, sooner_silence, sounds_complete
 from assistant.settings import EndpointSettings
 from assistant.vad import FRAME_SAMPLES, frames_for
 
@@ -108,3 +108,34 @@ def test_finished_sentences(text):
     "Set a timer for\u2026", "What is the weather like in", "How far is it to the,", "Um.", "What is the."])
 def test_unfinished_sentences(text):
     assert not sounds_complete(text)
+
+
+@pytest.mark.parametrize("text, confidence, expected", [
+    ("What is the capital of France?", 0.9, 0.35),  # finished, and whisper was confident of the "?"
+    ("Tell me a joke.", 0.4, 0.5),  # finished by its words, a doubtful full stop
+    ("Tell me a joke.", None, 0.5),  # no confidence known (full-window pass)
+    ("Tell me a joke.", 0.5, 0.35),  # the threshold itself counts
+    ("What is the capital of", 0.99, None),  # not a finished sentence, however sure
+    ("who wrote Romeo and Juliet", None, None),  # no closing mark
+])
+def test_the_shorter_silence_an_early_transcript_earns(text, confidence, expected):
+    assert sooner_silence(text, confidence, EndpointSettings()) == expected
+
+
+def test_the_shorter_silences_never_exceed_the_longer_ones():
+    capped = EndpointSettings(silence_s=0.6, complete_silence_s=0.4, confident_silence_s=0.45)
+    assert sooner_silence("Stop.", 0.9, capped) == 0.4
+    off = EndpointSettings(silence_s=0.6, complete_silence_s=0.6, confident_silence_s=0.6)
+    assert sooner_silence("Stop.", 0.9, off) is None and sooner_silence("Stop.", 0.1, off) is None
+    words_only = EndpointSettings(complete_silence_s=0.45, confident_silence_s=0.45)
+    assert sooner_silence("Stop.", 0.9, words_only) == sooner_silence("Stop.", 0.1, words_only) == 0.45
+
+
+def test_the_recorder_reports_the_silence_setting_in_force():
+    recorder = QuestionRecorder(EndpointSettings(silence_s=0.6), ScriptedVad("1111100"))
+    recorder.feed(np.zeros(7 * FRAME_SAMPLES, np.float32))
+    assert recorder.silence_setting() == 0.6
+    recorder.end_sooner(0.35, recorder.speech_frames)
+    assert recorder.silence_setting() == 0.35 and recorder.silence_needed() == 11 * FRAME_SAMPLES
+    recorder.end_sooner(0.35, recorder.speech_frames - 1)  # made before the last speech: stale
+    assert recorder.silence_setting() == 0.6

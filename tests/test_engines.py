@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import ModelError
 from assistant.llm import LocalLlm, chat_messages
 from assistant.settings import LlmSettings, TtsSettings
-from assistant.synthetic_speech import espeak_clip, mix_noise, piper_clip, with_silence
+from assistant.synthetic_speech import concat, espeak_clip, mix_noise, piper_clip, silence, with_silence
 from conftest import seed_native_rand, words
 
 pytestmark = pytest.mark.slow
@@ -32,6 +32,32 @@ def test_whisper_hears_piper_speech(whisper, tts, length_scale, noise_db):
         clip = mix_noise(clip, noise_db)
     heard = words(whisper.transcribe(clip.samples))
     assert {"timer", "minutes"} <= heard
+
+
+def test_whisper_says_how_sure_it_is_of_a_closing_mark(whisper, tts):
+    """A finished question gets a sure "?"; the first clause of a longer one, cut at its
+    pause, a doubtful full stop (the daemon's shorter silence waits for a sure one)."""
+    whole = with_silence(piper_clip(tts, QUESTION)).samples
+    text, sure = whisper.transcribe_ending(whole)
+    assert text == whisper.transcribe(whole) == QUESTION and sure > 0.7
+    assert whisper.transcribe_ending(whole, ending=False) == (QUESTION, None)
+    spoken = concat(silence(0.3), piper_clip(tts, "Tell me a joke, a short one, about a dog."))
+    text, doubtful = whisper.transcribe_ending(first_pause_cut(spoken.samples))
+    assert text.lower().startswith("tell me a joke") and (doubtful is None or doubtful < 0.5), (text, doubtful)
+    assert whisper.transcribe_ending(np.zeros(16000, np.float32)) == ("", None)
+
+
+def first_pause_cut(samples: np.ndarray) -> np.ndarray:
+    """The audio up to 4 VAD frames into its first pause, as the daemon's early pass hears it."""
+    from assistant.endpoint import EARLY_SILENCE_FRAMES
+    from assistant.vad import FRAME_SAMPLES, VoiceActivity
+
+    speech = [p >= 0.5 for p in VoiceActivity(0.5).feed(samples)]
+    start = speech.index(True)
+    for i in range(start, len(speech) - EARLY_SILENCE_FRAMES):
+        if not any(speech[i:i + EARLY_SILENCE_FRAMES]):
+            return samples[:(i + EARLY_SILENCE_FRAMES) * FRAME_SAMPLES]
+    raise AssertionError("no pause in the clip")
 
 
 KOREAN = ["안녕하세요", "감사합니다", "서울", "학교"]

@@ -7,8 +7,14 @@ from assistant.vad import FRAME_SAMPLES, frames_for
 from daemon_harness import make_config, run_daemon, silence, spoken
 
 FULL_SILENCE_S = 1.5
-SHORT_WAIT_S = frames_for(0.3) * FRAME_SAMPLES / 16000
-"""complete_silence_s 0.3 waits 9 whole frames (0.288 s)."""
+
+
+def waits(seconds: float) -> float:
+    """What a silence setting really waits: whole frames (0.3 s is 9 frames, 0.288 s)."""
+    return frames_for(seconds) * FRAME_SAMPLES / 16000
+
+
+SHORT_WAIT_S = waits(0.3)
 
 
 def question_end(tmp_path, engines, tts, question: str, **endpoint):
@@ -38,6 +44,23 @@ def test_a_question_that_trails_off_waits_the_full_silence(tmp_path, engines, tt
 
 def test_the_shorter_silence_can_be_turned_off(tmp_path, engines, tts):
     run, end = question_end(tmp_path, engines, tts, "What is the capital of France?",
-                            complete_silence_s=FULL_SILENCE_S)
+                            complete_silence_s=FULL_SILENCE_S, confident_silence_s=FULL_SILENCE_S)
     assert not run.all("sentence_complete")
-    assert end["silence_s"] >= FULL_SILENCE_S, end
+    assert end["silence_s"] >= FULL_SILENCE_S and end["needed_s"] == FULL_SILENCE_S, end
+
+
+def test_a_question_whisper_is_confident_of_takes_the_shortest_silence(tmp_path, engines, tts):
+    run, end = question_end(tmp_path, engines, tts, "What is the capital of France?",
+                            complete_silence_s=0.9, confident_silence_s=0.3)
+    complete = run.all("sentence_complete")[0].data
+    assert complete["silence_s"] == 0.3 and complete["confidence"] >= 0.5, complete
+    assert end["needed_s"] == 0.3 and SHORT_WAIT_S <= end["silence_s"] < 0.9, end
+
+
+def test_a_doubtful_closing_mark_takes_the_longer_of_the_shorter_silences(tmp_path, engines, tts):
+    """confident_probability 1.0: whisper is never that sure, so only the words count."""
+    run, end = question_end(tmp_path, engines, tts, "What is the capital of France?",
+                            complete_silence_s=0.9, confident_silence_s=0.3, confident_probability=1.0)
+    assert [e.data["silence_s"] for e in run.all("sentence_complete")] == [0.9]
+    assert end["needed_s"] == 0.9 and waits(0.9) <= end["silence_s"] < FULL_SILENCE_S, end
+    assert run.all("transcript")[0].data["text"] == "What is the capital of France?"
