@@ -38,13 +38,12 @@ def sooner_silence(text: str, confidence: float | None, settings: EndpointSettin
     """The shorter silence an early transcript earns, None if none: confident_silence_s for a
     finished sentence whose closing mark the recognizer was confident of (a clause said
     with a voice that goes on gets a doubtful full stop), complete_silence_s for one that
-    only reads as finished."""
-    if not sounds_complete(text):
+    only reads as finished. complete_silence_s at silence_s turns both off."""
+    if not sounds_complete(text) or settings.complete_silence_s >= settings.silence_s:
         return None
-    silence_s = min(settings.complete_silence_s, settings.silence_s)
     if confidence is not None and confidence >= settings.confident_probability:
-        silence_s = min(settings.confident_silence_s, silence_s)
-    return silence_s if silence_s < settings.silence_s else None
+        return min(settings.confident_silence_s, settings.complete_silence_s)
+    return settings.complete_silence_s
 
 
 class Outcome(Enum):

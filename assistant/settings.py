@@ -165,7 +165,7 @@ class EndpointSettings:
     silence_s: float = limit(0.6, lo=0.2, hi=3.0)
     """Silence that ends a question (counted in 32 ms frames, to the nearest frame)."""
     complete_silence_s: float = limit(0.5, lo=0.1, hi=3.0)
-    """Shorter silence that ends a question whose early transcript is a finished sentence (at most silence_s)."""
+    """Shorter silence that ends a question whose early transcript is a finished sentence (silence_s: off)."""
     confident_silence_s: float = limit(0.35, lo=0.1, hi=3.0)
     """Shorter still when whisper was confident of that sentence's closing mark (at most complete_silence_s)."""
     confident_probability: float = limit(0.5, lo=0.0, hi=1.0)

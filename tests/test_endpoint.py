@@ -125,7 +125,7 @@ def test_the_shorter_silence_an_early_transcript_earns(text, confidence, expecte
 def test_the_shorter_silences_never_exceed_the_longer_ones():
     capped = EndpointSettings(silence_s=0.6, complete_silence_s=0.4, confident_silence_s=0.45)
     assert sooner_silence("Stop.", 0.9, capped) == 0.4
-    off = EndpointSettings(silence_s=0.6, complete_silence_s=0.6, confident_silence_s=0.6)
+    off = EndpointSettings(silence_s=0.6, complete_silence_s=0.6)  # turns both off
     assert sooner_silence("Stop.", 0.9, off) is None and sooner_silence("Stop.", 0.1, off) is None
     words_only = EndpointSettings(complete_silence_s=0.45, confident_silence_s=0.45)
     assert sooner_silence("Stop.", 0.9, words_only) == sooner_silence("Stop.", 0.1, words_only) == 0.45

@@ -44,7 +44,7 @@ def test_a_question_that_trails_off_waits_the_full_silence(tmp_path, engines, tt
 
 def test_the_shorter_silence_can_be_turned_off(tmp_path, engines, tts):
     run, end = question_end(tmp_path, engines, tts, "What is the capital of France?",
-                            complete_silence_s=FULL_SILENCE_S, confident_silence_s=FULL_SILENCE_S)
+                            complete_silence_s=FULL_SILENCE_S)  # turns confident_silence_s off too
     assert not run.all("sentence_complete")
     assert end["silence_s"] >= FULL_SILENCE_S and end["needed_s"] == FULL_SILENCE_S, end
 
