@@ -62,8 +62,8 @@ def ask_again_after_error(second):
 
 
 @pytest.mark.parametrize("stage, fault", [
-    ("stt", lambda e: OneFault(e.stt, "transcribe", SttError("injected recognizer failure"))),
-    ("stt", lambda e: OneFault(e.stt, "transcribe", hang_s=12.0)),
+    ("stt", lambda e: OneFault(e.stt, "transcribe_ending", SttError("injected recognizer failure"))),
+    ("stt", lambda e: OneFault(e.stt, "transcribe_ending", hang_s=12.0)),
     ("llm", lambda e: OneFault(e.llm, "stream", LlmError("injected model failure"))),
     ("llm", lambda e: OneFault(e.llm, "stream", hang_s=12.0)),
     # after=1: the daemon's start-up warm-up speaks once before the turn.

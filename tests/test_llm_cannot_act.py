@@ -51,8 +51,8 @@ def test_match_intent_is_only_called_on_the_users_transcript():
     assert "question = await self._transcribe(" in source
     if ("early_start.py", "early.text") in calls:
         early = (ROOT / "assistant" / "early_start.py").read_text(encoding="utf-8")
-        assert "self.stt_pool.submit(self.stt.transcribe" in early
-        assert "early.text = job.result()" in early
+        assert "self.stt_pool.submit(self.stt.transcribe_ending, recorder.audio())" in early
+        assert "text, early.confidence = job.result()\n        early.text = text.strip()" in early
 
 
 def test_shell_text_is_not_an_intent():
