@@ -67,8 +67,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
         heard.append(transcript[0].data["text"] if transcript else "")
         # The configured silence that ended it (shorter for a finished sentence).
         needed.append(next(e.data["needed_s"] for e in driver.events[before:] if e.type == "question_end"))
-        if first:
-            ttfa.append(first[0].data["at"] - spoke_until)
+        ttfa.append(first[0].data["at"] - spoke_until if first else None)
         if done.data.get("tokens_per_s"):
             speeds.append(done.data["tokens_per_s"])
             walls.append(done.data["tokens_per_s_wall"])
@@ -169,7 +168,7 @@ def median_p90(values) -> dict:
 
 def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
-    ttfa = median_p90(daemon["ttfa"])
+    ttfa = median_p90([t for t in daemon["ttfa"] if t is not None])
     naive = median_p90([c.naive_ttfa_s for c in stages])
     # The floor counts the silence each question's end really needed (shorter for a finished
     # sentence); the naive pipeline has no transcript until the silence is over, so it waits all of it.
@@ -207,6 +206,8 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
                for name, r in others.items() if r},
         },
         "turns": len(daemon["ttfa"]), "transcripts": daemon["heard"],
+        "per_turn": [{"heard": text, "needed_silence_s": needed, "ttfa_s": None if t is None else round(t, 3)}
+                     for text, needed, t in zip(daemon["heard"], daemon["needed"], daemon["ttfa"])],
         "stages_median_s": {
             "endpoint_silence": statistics.median(ended) if ended else silence_s,
             "stt_final": round(statistics.median(c.stt_final_s for c in stages), 3),

@@ -71,6 +71,10 @@ def print_table(r: dict, out) -> None:
         row(f"idle_cpu_cores {label}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
     row("stages_median_s", r["stages_median_s"])
     row("turns", r["turns"])
+    out.write("\nper turn: time to first audio, the silence that ended the question, what was heard\n")
+    for turn in r["per_turn"]:
+        ttfa = "no audio" if turn["ttfa_s"] is None else f"{turn['ttfa_s']:.3f} s"
+        out.write(f"  {ttfa:<10} {turn['needed_silence_s']:.2f} s  {turn['heard']}\n")
 
 
 def _mp(d: dict) -> str:

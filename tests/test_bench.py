@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 
 import pytest
 
+from assistant.bench_report import print_table
 from conftest import ASSISTANT, ROOT
 
 pytestmark = pytest.mark.slow
@@ -27,4 +29,11 @@ def test_bench_reports_every_figure():
     assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
     assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
     assert r["turns"] == 1
+    [turn] = r["per_turn"]
+    assert turn["ttfa_s"] == r["ttfa_s"]["median"] and turn["heard"] == r["transcripts"][0]
+    assert turn["needed_silence_s"] == r["stages_median_s"]["endpoint_silence"]
+    table = io.StringIO()
+    print_table(r, table)  # the command's output without --json, from the same figures
+    assert f"ttfa_ratio                            {r['ttfa_ratio']}" in table.getvalue()
+    assert f"{turn['ttfa_s']:.3f} s" in table.getvalue().split("per turn")[1]
     assert 0.35 <= r["stages_median_s"]["endpoint_silence"] <= 0.6  # confident_silence_s .. silence_s
