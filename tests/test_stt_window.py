@@ -53,7 +53,7 @@ def test_short_window_is_as_accurate_as_the_full_one(windowed, tts):
     for text in QUESTIONS:
         for clip in (piper_clip(tts, text), *(espeak_clip(text, v, sp) for v, sp in VOICES)):
             samples = with_silence(clip).samples
-            found = windowed._short_window(samples, windowed.window_s, False)
+            found = windowed._short_window(samples, windowed.window_s, ending=False)
             heard = None if found is None else found[0]
             whole = windowed._full_window(samples)
             if heard is None:
@@ -69,7 +69,7 @@ def test_a_loop_in_the_short_window_is_decoded_again_in_the_full_one(windowed):
     # espeak's flat "Name a fruit that is yellow." makes whisper tiny loop in a 10 s window
     # ("I am a fruit and I am a fruit and I am") and not in the full one.
     clip = espeak_clip("Name a fruit that is yellow.", "en-us", 160).samples
-    assert windowed._short_window(clip, windowed.window_s, False) is None
+    assert windowed._short_window(clip, windowed.window_s, ending=False) is None
     text = windowed.transcribe(clip)
     assert text and not repeats_itself(text) and text == windowed._full_window(clip)
 
