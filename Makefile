@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/assistant bench
 
 soak: setup
-	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=4194304 $(BIN)/python -m assistant.soak --turns 300  # as under the systemd unit
+	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=4194304 $(BIN)/python -m assistant_tools.soak --turns 300  # as under the systemd unit
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """An offline voice assistant for the Raspberry Pi."""
 
-from .offline import force_offline
+from assistant.core.offline import force_offline
 
 force_offline()  # before onnxruntime or huggingface_hub can be imported
 

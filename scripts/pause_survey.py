@@ -21,11 +21,12 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.config import load_config
-from assistant.endpoint import EARLY_SILENCE_FRAMES, sooner_silence, sounds_complete
-from assistant.engines import load_engines
-from assistant.synthetic_speech import concat, espeak_clip, piper_clip, silence
-from assistant.vad import FRAME_SAMPLES, VoiceActivity, frames_for
+from assistant.audio.endpoint import EARLY_SILENCE_FRAMES
+from assistant.audio.vad import FRAME_SAMPLES, VoiceActivity, frames_for
+from assistant.config.loader import load_config
+from assistant.dialog.ending import sooner_silence, sounds_complete
+from assistant.models.loading import load_engines
+from assistant_tools.speech import concat, espeak_clip, piper_clip, silence
 
 QUESTIONS = (
     "Please tell me what the weather is usually like in the city of Paris in the spring, "
@@ -107,7 +108,8 @@ def survey(engines, questions, verbose: bool) -> tuple[list, list]:
             speech = speech_flags(samples)
             cuts.append((len(speech) - speech[::-1].index(True), 0))  # the end: frames 0
             for start, frames in cuts:
-                heard, confidence = engines.stt.transcribe_ending(samples[:(start + EARLY_SILENCE_FRAMES) * FRAME_SAMPLES])
+                early = engines.stt.transcript(samples[:(start + EARLY_SILENCE_FRAMES) * FRAME_SAMPLES])
+                heard, confidence = early.text, early.closing_confidence
                 heard = heard.strip()
                 if frames:
                     pauses.append((frames, heard, confidence))

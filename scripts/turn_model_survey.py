@@ -18,13 +18,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-from assistant.config import load_config
-from assistant.endpoint import EARLY_SILENCE_FRAMES, sounds_complete
-from assistant.engines import load_engines
-from assistant.synthetic_speech import concat, silence
-from assistant.vad import FRAME_SAMPLES, frames_for
 from pause_survey import CANDIDATES, QUESTIONS, inner_pauses, speech_flags, voices
+
+from assistant.audio.endpoint import EARLY_SILENCE_FRAMES
+from assistant.audio.vad import FRAME_SAMPLES, frames_for
+from assistant.config.loader import load_config
+from assistant.dialog.ending import sounds_complete
+from assistant.models.loading import load_engines
+from assistant_tools.speech import concat, silence
 
 MODEL = "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
 WINDOW = 8 * 16000  # the model hears the last 8 s, zero-padded in front

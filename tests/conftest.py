@@ -1,24 +1,24 @@
-"""Shared fixtures: real engines loaded once per session, spoken questions made here."""
+"""Shared fixtures: real engines loaded once per session; tests under integration/ are slow."""
 
 from __future__ import annotations
 
-import ctypes
+import dataclasses
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT, seed_native_rand
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSISTANT = [sys.executable, "-m", "assistant"]
+INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 
-def seed_native_rand(seed: int) -> None:
-    """Seed the C library's rand(), which Kaldi (vosk) draws on while decoding: the same
-    audio decoded twice in one process can give two transcripts otherwise."""
-    ctypes.CDLL(None).srand(seed)
+def pytest_collection_modifyitems(items):
+    """A test's folder says what it needs: integration/ loads real models or plays real audio."""
+    for item in items:
+        if INTEGRATION in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +31,7 @@ def _native_rand_seeded():
 def config():
     """The shipped config, with piper's chance variation off: a test that transcribes what
     the assistant said hears the same rendition on every run."""
-    import dataclasses
-
-    from assistant.config import load_config
+    from assistant.config.loader import load_config
 
     shipped = load_config(ROOT / "config.yaml")
     tts = dataclasses.replace(shipped.settings.tts, variation=False)
@@ -42,7 +40,7 @@ def config():
 
 @pytest.fixture(scope="session")
 def engines(config):
-    from assistant.engines import load_engines
+    from assistant.models.loading import load_engines
 
     return load_engines(config)
 
@@ -61,8 +59,3 @@ def tts(engines):
 @pytest.fixture(scope="session")
 def llm(engines):
     return engines.llm
-
-
-def words(text: str) -> set[str]:
-    """Lower-case words of a transcript without punctuation."""
-    return {w.strip(".,!?;:'\"").lower() for w in text.split()} - {""}

@@ -1,0 +1,1 @@
+"""Audio: formats and WAV files, resampling, devices, microphones, speakers, tones, VAD, endpointing."""

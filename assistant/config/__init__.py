@@ -1,0 +1,1 @@
+"""Settings: the frozen dataclasses, loading and validating config.yaml, reloads."""

@@ -1,0 +1,143 @@
+"""Load config.yaml into frozen Settings; the single place where config is validated."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from assistant.config.pins import check_pin_conflicts
+from assistant.config.settings import Settings
+from assistant.core.errors import ConfigError
+from assistant.core.paths import DEFAULT_CONFIG
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Validated settings plus where they came from."""
+
+    settings: Settings
+    """The validated values."""
+    path: Path | None
+    """The file they were read from, or None for built-in defaults."""
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the config are taken from."""
+        return self.path.parent if self.path else DEFAULT_CONFIG.parent
+
+    @property
+    def models_dir(self) -> Path:
+        """Absolute folder for downloaded models."""
+        return (self.base_dir / self.settings.models.dir).resolve()
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a config file; raise ConfigError naming the bad key."""
+    if path is None:
+        path = DEFAULT_CONFIG
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; pass an existing file to --config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{where}; fix the syntax") from None
+    return Config(settings=settings_from_mapping(data or {}, source=str(path)), path=path.resolve())
+
+
+def settings_from_mapping(data: Any, source: str = "config") -> Settings:
+    """Build Settings from a parsed mapping, rejecting unknown keys, wrong types and bad ranges."""
+    try:
+        settings = _build(Settings, data, "")
+        check_pin_conflicts(settings)
+        return settings
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _build(cls: type, data: Any, prefix: str):
+    if not isinstance(data, Mapping):
+        where = prefix.rstrip(".") or "top level"
+        raise ConfigError(f"{where}: expected a mapping of keys, got {_show(data)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        allowed = ", ".join(sorted(fields))
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown key; allowed here: {allowed}")
+    values = {}
+    for name, value in data.items():
+        values[name] = _convert(hints[name], value, f"{prefix}{name}", fields[name].metadata)
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, key: str, meta: Mapping[str, Any]):
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value if value is not None else {}, key + ".")
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union and type(None) in args:
+        if value is None or value == "":
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, value, key, meta)
+    if origin is tuple:
+        items = value if isinstance(value, (list, tuple)) else None
+        if items is None:
+            raise ConfigError(f"{key}: expected a list, got {_show(value)}")
+        inner = args[0]
+        converted = tuple(_convert(inner, v, f"{key}[{i}]", {}) for i, v in enumerate(items))
+        if len(args) == 2 and args[1] is Ellipsis or len(args) == len(converted):
+            return _check_range(converted, key, meta)
+        raise ConfigError(f"{key}: expected a list of {len(args)} values, got {len(converted)}")
+    return _check_range(_scalar(hint, value, key), key, meta)
+
+
+def _scalar(hint: Any, value: Any, key: str):
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true or false, got {_show(value)}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected a whole number, got {_show(value)}")
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key}: expected a number, got {_show(value)}")
+    if hint is str:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{key}: expected text, got {_show(value)}")
+    raise ConfigError(f"{key}: unsupported setting type {hint!r}")
+
+
+def _check_range(value: Any, key: str, meta: Mapping[str, Any]):
+    choices, lo, hi = meta.get("choices"), meta.get("lo"), meta.get("hi")
+    items = value if isinstance(value, tuple) else (value,)
+    for item in items:
+        if choices is not None and item not in choices:
+            raise ConfigError(f"{key}: {_show(item)} is not allowed; choose one of {', '.join(map(str, choices))}")
+        if isinstance(item, float) and not math.isfinite(item):  # .nan passes every comparison
+            raise ConfigError(f"{key}: {item} is not a usable number; give a finite value")
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if (lo is not None and item < lo) or (hi is not None and item > hi):
+                raise ConfigError(f"{key}: {item} is out of range; allowed {lo} to {hi}")
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    kind = type(value).__name__
+    return f"{text[:40]} ({kind})"

@@ -1,0 +1,255 @@
+"""Frozen settings dataclasses: the shape of config.yaml, one docstring per field.
+
+Range and choice limits live in each field's metadata (see ``limit``); the one
+validator that enforces them is ``assistant.config.loader``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+FIRST_PIECE_CHARS = 24
+"""Default longest first piece of a reply (tts.first_piece_chars): speech starts once it is written."""
+
+
+def limit(default, *, lo=None, hi=None, choices=None):
+    """A dataclass field with the bounds the config validator enforces."""
+    meta = {"lo": lo, "hi": hi, "choices": choices}
+    if isinstance(default, (list, dict)):
+        raise TypeError("use tuples for sequence defaults")
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ModelsSettings:
+    dir: str = "models"
+    """Folder for downloaded models; relative paths are taken from the config file's folder."""
+
+
+@dataclass(frozen=True)
+class SttSettings:
+    engine: str = limit("auto", choices=("auto", "vosk", "whisper"))
+    """auto uses vosk when stt.model is installed, else faster-whisper with stt.fallback_model."""
+    model: str = "vosk-model-small-en-us-0.15"
+    """Catalog name or path of the speech model (a vosk folder, or a whisper folder for engine whisper)."""
+    fallback_model: str = "whisper-tiny.en"
+    """Whisper model used by engine auto when stt.model is not installed."""
+    language: str = "en"
+    """Language code passed to whisper."""
+    beam_size: int = limit(5, lo=1, hi=10)
+    """Whisper beam width: 1 is greedy and fastest, 5 is clearly more accurate."""
+    window_s: float = limit(10.0, lo=5.0, hi=30.0)
+    """Shortest window whisper decodes a question in; 30 is whisper's own, slowest window."""
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    model: str = "smollm2-135m-instruct-q8_0"
+    """Catalog name or path of a GGUF chat model."""
+    system_prompt: str = (
+        "You are a helpful voice assistant. Answer in one or two short spoken sentences."
+    )
+    """Instructions sent first in every conversation; keep it short, it is prefilled on every cold start."""
+    max_tokens: int = limit(96, lo=1, hi=8192)
+    """Upper bound on tokens in one reply."""
+    temperature: float = limit(0.3, lo=0.0, hi=2.0)
+    """Sampling temperature; 0 is deterministic."""
+    top_p: float = limit(0.9, lo=0.0, hi=1.0)
+    """Nucleus sampling cut-off."""
+    repeat_penalty: float = limit(1.1, lo=1.0, hi=2.0)
+    """Penalty on repeating recent tokens; small models loop without it."""
+    seed: int = limit(42, lo=-1, hi=2**31 - 1)
+    """Random seed for sampling; -1 picks a new one each start."""
+    threads: int = limit(0, lo=0, hi=256)
+    """CPU threads for generation; 0 means the physical performance cores this process may use."""
+    context: int = limit(2048, lo=256, hi=131072)
+    """Context window in tokens (prompt, history and reply together)."""
+    threads_batch: int = limit(0, lo=0, hi=256)
+    """CPU threads for prompt processing; 0 means the same as threads."""
+    batch: int = limit(256, lo=16, hi=4096)
+    """Prompt-processing batch size (logical)."""
+    ubatch: int = limit(64, lo=16, hi=4096)
+    """Physical micro-batch; smaller values lower the compute buffer on small boards."""
+    mmap: bool = True
+    """Map the model file instead of reading it into memory (lets the page cache share it)."""
+    mlock: bool = False
+    """Lock the model in RAM so it is never paged out."""
+    kv_cache_type: str = limit("f16", choices=("f16", "q8_0", "q4_0"))
+    """Type of the KV cache; q8_0 halves its memory at a small quality cost."""
+    flash_attn: bool = True
+    """Use flash attention: faster decoding, no attention scratch, and a quantized V cache allowed."""
+    context_shift: bool = True
+    """When the oldest turns are cut, move the cached rest down instead of reading it again."""
+    timeout_s: float = limit(60.0, lo=1.0, hi=3600.0)
+    """Longest one reply may take before it is cut off."""
+
+
+@dataclass(frozen=True)
+class TtsSettings:
+    voice: str = "en_US-joe-medium"
+    """Catalog name or path of a Piper voice (.onnx with its .onnx.json beside it)."""
+    speaker: Optional[int] = limit(None, lo=0, hi=10000)
+    """Speaker id for multi-speaker voices."""
+    length_scale: float = limit(1.0, lo=0.3, hi=3.0)
+    """Speaking pace: above 1 is slower, below 1 faster."""
+    volume: float = limit(1.0, lo=0.0, hi=4.0)
+    """Output gain applied to the synthesized speech."""
+    variation: bool = True
+    """Piper's random variation of pace and tone; false speaks a text the same way every time."""
+    first_piece_chars: int = limit(FIRST_PIECE_CHARS, lo=10, hi=120)
+    """Longest first piece of a reply: speech starts once it is written and synthesized."""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    input_device: Optional[str] = None
+    """Microphone: a sounddevice name (substring) or index; empty for the system default."""
+    output_device: Optional[str] = None
+    """Speaker: a sounddevice name (substring) or index; empty for the system default."""
+    input_rate: int = limit(16000, lo=8000, hi=192000)
+    """Rate the microphone is opened at; audio is resampled to 16 kHz for the engines."""
+    output_rate: Optional[int] = limit(None, lo=8000, hi=192000)
+    """Rate the speaker is opened at; empty uses the voice's own rate."""
+    block_ms: int = limit(30, lo=10, hi=200)
+    """Length of one microphone block handed to the loop."""
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "none"))
+    """auto: vosk grammar when the vosk model is installed, else VAD-gated whisper; none: button only."""
+    phrases: tuple[str, ...] = ("hey computer",)
+    """Phrases that wake the assistant (lower case words)."""
+    threshold: float = limit(0.5, lo=0.0, hi=1.0)
+    """Detection strictness from 0 (lenient) to 1 (strict); each engine maps it to its own score."""
+    refractory_s: float = limit(1.5, lo=0.0, hi=30.0)
+    """After a detection, ignore further detections for this long."""
+    during_speech: bool = False
+    """Listen for the wake word while the assistant speaks (barge-in); only with an echo-cancelled mic."""
+
+
+@dataclass(frozen=True)
+class ButtonSettings:
+    pin: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the push-to-talk button (to ground, internal pull-up); empty for none."""
+    mode: str = limit("press", choices=("press", "hold"))
+    """press: a press starts listening; hold: listen while held, stop on release."""
+    bounce_s: float = limit(0.05, lo=0.0, hi=1.0)
+    """Debounce time for the button contacts."""
+
+
+@dataclass(frozen=True)
+class LedSettings:
+    kind: str = limit("none", choices=("none", "single", "rgb"))
+    """none, one LED per state (single), or one RGB LED with a colour per state."""
+    idle: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the idle LED (kind single)."""
+    listening: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the listening LED (kind single)."""
+    thinking: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the thinking LED (kind single)."""
+    speaking: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the speaking LED (kind single)."""
+    error: Optional[int] = limit(None, lo=0, hi=27)
+    """BCM pin of the error LED (kind single)."""
+    rgb_pins: tuple[int, ...] = limit((), lo=0, hi=27)
+    """BCM pins of the red, green and blue legs (kind rgb)."""
+    active_high: bool = True
+    """True when a high pin lights the LED (false for common-anode RGB LEDs)."""
+    brightness: float = limit(1.0, lo=0.0, hi=1.0)
+    """Brightness of the RGB colours."""
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    silence_s: float = limit(0.6, lo=0.2, hi=3.0)
+    """Silence that ends a question (counted in 32 ms frames, to the nearest frame)."""
+    complete_silence_s: float = limit(0.5, lo=0.1, hi=3.0)
+    """Shorter silence that ends a question whose early transcript is a finished sentence (silence_s: off)."""
+    confident_silence_s: float = limit(0.35, lo=0.1, hi=3.0)
+    """Shorter still when whisper was confident of that sentence's closing mark (at most complete_silence_s)."""
+    confident_probability: float = limit(0.5, lo=0.0, hi=1.0)
+    """Whisper's probability of the closing . ? or ! from which it counts as confident."""
+    max_question_s: float = limit(15.0, lo=1.0, hi=120.0)
+    """Longest question; longer speech is cut off here."""
+    no_speech_timeout_s: float = limit(5.0, lo=1.0, hi=60.0)
+    """Give up listening when nobody speaks this long after the wake word."""
+    vad_threshold: float = limit(0.5, lo=0.05, hi=0.95)
+    """Speech probability above which a block counts as speech."""
+    early_transcript: bool = True
+    """Start transcribing and answering when the silence begins, not when it ends (dropped if the user goes on)."""
+    read_ahead_s: float = limit(2.0, lo=0.0, hi=30.0)
+    """While the user speaks, the model reads the question so far every this many seconds of speech; 0 turns it off."""
+
+
+@dataclass(frozen=True)
+class ConversationSettings:
+    followup_window_s: float = limit(8.0, lo=0.0, hi=120.0)
+    """After an answer, listen this long for a follow-up without the wake word; 0 turns it off."""
+    keep_history_s: float = limit(300.0, lo=0.0, hi=86400.0)
+    """Forget the conversation after this much quiet time."""
+
+
+@dataclass(frozen=True)
+class IntentSettings:
+    enabled: bool = True
+    """Answer stop, time, date, volume and timer requests without the LLM."""
+    volume_step: float = limit(0.1, lo=0.01, hi=1.0)
+    """How much volume up/down changes the output gain."""
+
+
+@dataclass(frozen=True)
+class SoundSettings:
+    wake: bool = True
+    """Play a short tone when the assistant starts listening."""
+    error: bool = True
+    """Play a short low tone on an error."""
+
+
+@dataclass(frozen=True)
+class TimeoutSettings:
+    stt_s: float = limit(20.0, lo=1.0, hi=600.0)
+    """Longest speech-to-text may take on one question."""
+    tts_s: float = limit(30.0, lo=1.0, hi=600.0)
+    """Longest text-to-speech may take on one piece of the reply."""
+
+
+@dataclass(frozen=True)
+class DebugSettings:
+    record_dir: Optional[str] = None
+    """Folder for debug recordings of transcripts and replies; empty: nothing is written."""
+    record_max_mb: float = limit(10.0, lo=0.1, hi=10000)
+    """Size cap of the recordings: the current file and one rotated file share it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    models: ModelsSettings = ModelsSettings()
+    """Where models are kept."""
+    stt: SttSettings = SttSettings()
+    """Speech-to-text."""
+    llm: LlmSettings = LlmSettings()
+    """The local language model."""
+    tts: TtsSettings = TtsSettings()
+    """Text-to-speech."""
+    audio: AudioSettings = AudioSettings()
+    """Audio devices."""
+    wake: WakeSettings = WakeSettings()
+    """Wake word."""
+    button: ButtonSettings = ButtonSettings()
+    """Push-to-talk button."""
+    leds: LedSettings = LedSettings()
+    """Status LEDs."""
+    endpoint: EndpointSettings = EndpointSettings()
+    """When a question starts and ends."""
+    conversation: ConversationSettings = ConversationSettings()
+    """Follow-up questions and history."""
+    intents: IntentSettings = IntentSettings()
+    """Requests answered without the LLM."""
+    sounds: SoundSettings = SoundSettings()
+    """Short feedback tones."""
+    timeouts: TimeoutSettings = TimeoutSettings()
+    """Per-stage time limits (the LLM's is llm.timeout_s)."""
+    debug: DebugSettings = DebugSettings()
+    """Opt-in debug recording; off by default so no conversation reaches the disk."""

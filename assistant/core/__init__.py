@@ -1,0 +1,1 @@
+"""Shared plumbing of every stage: errors, clock, events, worker threads, CPU sharing."""

@@ -1,0 +1,1 @@
+"""The always-on pipeline: phases, turns, replies, devices, early starts."""

@@ -1,0 +1,1 @@
+"""GPIO: status LEDs and the push-to-talk button (gpiozero)."""

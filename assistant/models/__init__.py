@@ -1,0 +1,1 @@
+"""Model files: the catalog, paths, downloads, GGUF headers, the memory budget, engine loading."""

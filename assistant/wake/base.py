@@ -1,0 +1,65 @@
+"""What the daemon needs from a wake-word detector, and what a detection says.
+
+Every detector takes 16 kHz float32 blocks of any length from one thread and counts
+positions in samples of the audio it was fed (``samples_fed``), so hits and the
+refractory period do not depend on wall time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+import numpy as np
+
+from assistant.audio.format import ENGINE_RATE
+
+
+@dataclass(frozen=True)
+class WakeHit:
+    """One detection of a wake phrase."""
+
+    phrase: str
+    """The configured phrase that was heard (normalised: lower case, single spaces)."""
+    score: float
+    """Engine-specific confidence in 0..1 (similarity, word confidence or 1 for keyword spotting)."""
+    engine: str
+    """Name of the detector that fired: vosk, vad-whisper or pocketsphinx."""
+    end_sample: int
+    """Absolute index in the fed stream where the phrase ended; the question starts after it."""
+
+
+class WakeDetector(Protocol):
+    """What the daemon needs from a wake-word engine."""
+
+    name: str
+    """Engine name, as in WakeSettings.engine."""
+    samples_fed: int
+    """Samples accepted since creation; ``samples_fed - hit.end_sample`` is how far back the phrase ended."""
+
+    def accept(self, block: np.ndarray) -> Optional[WakeHit]:
+        """Feed 16 kHz float32 mono audio of any length; a hit when a phrase ended in it (or just before)."""
+
+    def reset(self) -> None:
+        """Drop buffered audio, engine state and the refractory period (the sample count carries on)."""
+
+
+class Refractory:
+    """Suppresses hits that end within ``seconds`` of fed audio after the previous hit."""
+
+    def __init__(self, seconds: float):
+        self.samples = int(seconds * ENGINE_RATE)
+        self._last_end: Optional[int] = None
+
+    def admit(self, hit: Optional[WakeHit]) -> Optional[WakeHit]:
+        """The hit, or None when it falls in the refractory period of the previous one."""
+        if hit is None:
+            return None
+        if self._last_end is not None and hit.end_sample < self._last_end + self.samples:
+            return None
+        self._last_end = hit.end_sample
+        return hit
+
+    def clear(self) -> None:
+        """Forget the previous hit (the daemon stopped feeding audio in between)."""
+        self._last_end = None

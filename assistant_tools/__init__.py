@@ -1,0 +1,1 @@
+"""Benchmark, soak and synthetic-speech tools: not used by the assistant at run time."""

@@ -1,0 +1,60 @@
+"""Spoken test material made on the machine: espeak-ng voices and mixed-in noise.
+
+Used by the tests and the benchmark, which must not depend on recordings from outside.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio.format import ENGINE_RATE, Clip, read_wav, resample
+from assistant.core.errors import InputError
+
+
+def espeak_clip(text: str, voice: str = "en-us", speed: int = 160, rate: int = ENGINE_RATE) -> Clip:
+    """``text`` spoken by espeak-ng with ``voice`` at ``speed`` words per minute."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise InputError("espeak-ng is not installed; run `make setup` (or apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(wav), text],
+                       check=True, capture_output=True)
+        return read_wav(wav, rate)
+
+
+def silence(seconds: float, rate: int = ENGINE_RATE) -> Clip:
+    """A clip of digital silence."""
+    return Clip(np.zeros(int(seconds * rate), np.float32), rate)
+
+
+def piper_clip(tts, text: str, rate: int = ENGINE_RATE, length_scale: float | None = None) -> Clip:
+    """``text`` spoken by a loaded PiperTts voice, the same audio on every run (``PiperTts.steady``)."""
+    return resample(tts.steady(length_scale).synthesize(text), rate)
+
+
+def with_silence(clip: Clip, before_s: float = 0.3, after_s: float = 0.5) -> Clip:
+    """The clip with silence around it, as a microphone would hear a question."""
+    before = np.zeros(int(before_s * clip.rate), np.float32)
+    after = np.zeros(int(after_s * clip.rate), np.float32)
+    return Clip(np.concatenate([before, clip.samples, after]), clip.rate)
+
+
+def mix_noise(clip: Clip, snr_db: float = 15.0, seed: int = 0) -> Clip:
+    """Add white-ish noise at ``snr_db`` below the speech level (deterministic)."""
+    rng = np.random.default_rng(seed)
+    speech = clip.samples
+    power = float(np.mean(speech[np.abs(speech) > 0.01] ** 2)) if np.any(np.abs(speech) > 0.01) else 1e-4
+    noise = rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), len(speech)).astype(np.float32)
+    return Clip(np.clip(speech + noise, -1.0, 1.0).astype(np.float32), clip.rate)
+
+
+def concat(*clips: Clip, rate: int = ENGINE_RATE) -> Clip:
+    """Clips one after the other at one rate."""
+    parts = [resample(c, rate).samples for c in clips]
+    return Clip(np.concatenate(parts) if parts else np.zeros(0, np.float32), rate)

@@ -1,0 +1,85 @@
+"""The real sounddevice path: the daemon hears and speaks through a PulseAudio null sink.
+
+The test starts its own PulseAudio server (no sound card needed): what is played into
+the sink `vsink` is what the daemon's microphone (`vsink.monitor`) hears.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+from support import ASSISTANT, ROOT, words
+from support.daemon import silence, spoken
+
+from assistant.audio.format import read_wav, rms, write_wav
+from assistant_tools.speech import concat
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="pulseaudio not installed")]
+
+
+def wait_for(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    """A private PulseAudio server with a null sink; yields the environment to reach it."""
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path), HOME=str(tmp_path),
+               PULSE_SINK="vsink", PULSE_SOURCE="vsink.monitor")
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+         "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=vsink"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
+                 10, "pulseaudio to start")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
+def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
+    question = tmp_path / "question.wav"
+    write_wav(question, concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.7),
+                               spoken(tts, "What is the capital of France?"), silence(0.5)))
+    events_file = tmp_path / "events.jsonl"
+    daemon = subprocess.Popen(ASSISTANT + ["run", "--turns", "1", "--events", str(events_file)],
+                              env=pulse, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    recorder = None
+    try:
+        wait_for(lambda: events_file.exists() and '"ready"' in events_file.read_text(), 120, "ready")
+        recorder = subprocess.Popen(["parecord", "--device=vsink.monitor", "--file-format=wav",
+                                     str(tmp_path / "heard.wav")], env=pulse)
+        subprocess.run(["paplay", "--device=vsink", str(question)], env=pulse, check=True, timeout=30)
+        _, err = daemon.communicate(timeout=180)
+    finally:
+        daemon.kill() if daemon.poll() is None else None
+        if recorder is not None:
+            recorder.terminate()
+            recorder.wait(timeout=5)
+    assert daemon.returncode == 0, err
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    types = [e["type"] for e in events]
+    for wanted in ("ready", "wake", "transcript", "reply", "speaking", "first_audio", "turn_done"):
+        assert wanted in types, types
+    transcript = next(e for e in events if e["type"] == "transcript")["text"]
+    assert {"capital", "france"} <= words(transcript)
+    # The reply really went out through PulseAudio: the sink carried sound after the question.
+    heard = read_wav(tmp_path / "heard.wav")
+    tail = heard.samples[int(question_seconds(question) * heard.rate):]
+    assert rms(tail) > 0.005
+
+
+def question_seconds(path) -> float:
+    return read_wav(path).seconds
