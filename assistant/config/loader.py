@@ -8,10 +8,9 @@ import typing
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from assistant.config.pins import check_pin_conflicts
 from assistant.config.settings import Settings
+from assistant.config.yaml_file import read_yaml
 from assistant.core.errors import ConfigError
 from assistant.core.paths import DEFAULT_CONFIG
 
@@ -41,18 +40,7 @@ def load_config(path: Path | str | None = None) -> Config:
     if path is None:
         path = DEFAULT_CONFIG
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; pass an existing file to --config") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: invalid YAML{where}; fix the syntax") from None
+    data = read_yaml(path, ConfigError, "config file", "check the file", "pass an existing file to --config")
     return Config(settings=settings_from_mapping(data or {}, source=str(path)), path=path.resolve())
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 from urllib.parse import urlparse
 
-import yaml
-
+from assistant.config.yaml_file import read_yaml
 from assistant.core.errors import ModelError
 from assistant.core.paths import CATALOG as CATALOG_PATH
 
@@ -214,17 +213,7 @@ _YAML_KEYS = (_FIELDS | {"source", "size_mb"})
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read and validate the catalog; ModelError with one line naming the file and entry."""
     path = Path(path) if path is not None else CATALOG_PATH
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: cannot read the model catalog ({exc}); "
-                         "reinstall the assistant or pass an existing catalog") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ModelError(f"{path}: invalid YAML{where}; fix the model catalog") from None
+    data = read_yaml(path, ModelError, "model catalog", "reinstall the assistant or pass an existing catalog")
     return catalog_from_data(data, source=str(path))
 
 

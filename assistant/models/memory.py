@@ -10,7 +10,6 @@ machine. Figures are MB of 10^6 bytes, like the catalog's.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
