@@ -134,6 +134,10 @@ def test_noise_only_question_is_no_speech_exit_65(tmp_path):
     assert proc.returncode == 65, proc.stdout + proc.stderr
     assert_one_line(proc.stderr, path, "no speech was recognized")
     assert not (tmp_path / "reply.wav").exists()
+    for args in (("transcribe", path), ("transcribe", path, "--json")):  # the same for transcribe, as documented
+        proc = run(*args)
+        assert proc.returncode == 65 and proc.stdout == "", proc.stdout + proc.stderr
+        assert_one_line(proc.stderr, path, "no speech was recognized")
 
 
 @pytest.mark.slow
