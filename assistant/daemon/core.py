@@ -44,9 +44,10 @@ class Daemon:
         self.wake, self.responder, self.notifier, self.clock = wake, responder, notifier, clock
         self.llm, self.turns_left = engines.llm, turns
         self.phases = PhaseMachine()
+        # In this order: whoever hears of the new phase from the event log sees it on the LEDs too.
         self.phases.subscribe(self._entered)
-        self.phases.subscribe(lambda phase, data: events.emit(phase.value, **data))
         self.feedback = StatusFeedback(leds, notifier, self.phases, events)
+        self.phases.subscribe(lambda phase, data: events.emit(phase.value, **data))
         self.heap_trim: asyncio.Future | None = None
         """Freed memory being given back since the daemon last became idle."""
         self.stt_pool = StagePool("stt", SttError)
