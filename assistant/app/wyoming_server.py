@@ -80,6 +80,10 @@ class AudioIn:
             self.rate, self.resampler = chunk.rate, StreamResampler(chunk.rate, ENGINE_RATE)
         return self.resampler.process(chunk_samples(chunk))
 
+    def flush(self) -> np.ndarray:
+        """The end of the stream, still in the resampler's filter."""
+        return self.resampler.flush() if self.resampler is not None else np.zeros(0, np.float32)
+
 
 class WyomingHandler(AsyncEventHandler):
     """One client connection."""
@@ -178,7 +182,7 @@ class WyomingHandler(AsyncEventHandler):
             return
         s = self.services
         stt = self._offered(s.stt, "speech-to-text", SttError)
-        audio = np.concatenate(self.heard) if self.heard else np.zeros(0, np.float32)
+        audio = np.concatenate([*self.heard, self.audio_in.flush()])
         self.heard, self.heard_samples = [], 0
         text = await s.stt_pool.run(s.timeouts.stt_s, stt.transcribe, audio)
         await self.write_event(Transcript(text=text, language=self.language).event())

@@ -55,8 +55,8 @@ def network_dropin(settings: Settings) -> Optional[str]:
         return None
     families, allow, why = ["AF_UNIX"], [], []
     for host, port in targets:
-        families += _family(host)
         allow.append(_peer_address(host))
+        families += _family(host)
         why.append(f"connects to {host}:{port}")
     if listening is not None:
         host, port = listening
