@@ -99,10 +99,24 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def assistant_serve(uri: str, log: Path, config: Path | None = None) -> subprocess.Popen:
-    """`assistant serve --wyoming URI` as its own process."""
-    args = [*ASSISTANT] + (["--config", str(config)] if config else []) + ["serve", "--wyoming", uri]
-    return spawn(args, log)
+SERVE_CONFIG = f"""\
+models:
+  dir: {ROOT / 'models'}
+tts:
+  variation: false
+timeouts:
+  stt_s: 120
+  tts_s: 120
+"""
+"""The shipped settings with piper's chance variation off (what it says transcribes the same every
+run) and room for the shared, loaded cores."""
+
+
+def assistant_serve(uri: str, log: Path) -> subprocess.Popen:
+    """`assistant serve --wyoming URI` as its own process, with SERVE_CONFIG (written beside ``log``)."""
+    config = log.with_suffix(".yaml")
+    config.write_text(SERVE_CONFIG)
+    return spawn([*ASSISTANT, "--config", str(config), "serve", "--wyoming", uri], log)
 
 
 def wyoming_piper(uri: str, log: Path, download_dir: Path) -> subprocess.Popen:
