@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.wyoming import assistant_serve, loopback_uri, stop, wait_ready
+from support.wyoming import assistant_serve, loopback_uri, running
 
 
 @pytest.fixture(scope="session")
@@ -12,10 +12,5 @@ def wyoming_server(tmp_path_factory):
     wake word): its URI."""
     uri = loopback_uri()
     log = tmp_path_factory.mktemp("wyoming") / "serve.log"
-    proc = assistant_serve(uri, log)
-    try:
-        seconds = wait_ready(uri, proc, log)
-        print(f"assistant serve ready in {seconds:.1f} s")
+    with running(assistant_serve(uri, log), uri, log):
         yield uri
-    finally:
-        stop(proc)

@@ -9,7 +9,7 @@ import time
 import pytest
 from support import ROOT, words
 from support.daemon import make_config
-from support.wyoming import loopback_uri, stop, wait_ready, wyoming_faster_whisper, wyoming_piper
+from support.wyoming import loopback_uri, running, wyoming_faster_whisper, wyoming_piper
 
 from assistant.audio.format import read_wav, resample
 from assistant.models.loading import load_stt, load_tts
@@ -17,33 +17,26 @@ from assistant.models.loading import load_stt, load_tts
 LIGHTS = "Please turn off the kitchen lights. Then lock the front door."
 
 
+def third_party(tmp_path_factory, name: str, start):
+    """``start(uri, log, folder)``'s server, ready; afterwards its folder for downloads must be
+    empty and its log must not show a download."""
+    folder = tmp_path_factory.mktemp(name)
+    uri, log, files = loopback_uri(), folder / "server.log", folder / "files"
+    files.mkdir()
+    with running(start(uri, log, files), uri, log):
+        yield uri
+    assert not any(files.iterdir()), f"{name} downloaded something"
+    assert "Downloading" not in log.read_text(errors="replace")
+
+
 @pytest.fixture(scope="module")
 def piper_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("wyoming-piper")
-    uri, log, downloads = loopback_uri(), folder / "piper.log", folder / "download"
-    downloads.mkdir()
-    proc = wyoming_piper(uri, log, downloads)
-    try:
-        wait_ready(uri, proc, log)
-        yield uri
-    finally:
-        stop(proc)
-    assert not any(downloads.iterdir()), "wyoming-piper downloaded something"
-    assert "ownload" not in log.read_text(errors="replace")
+    yield from third_party(tmp_path_factory, "wyoming-piper", wyoming_piper)
 
 
 @pytest.fixture(scope="module")
 def whisper_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("wyoming-faster-whisper")
-    uri, log, data = loopback_uri(), folder / "whisper.log", folder / "data"
-    data.mkdir()
-    proc = wyoming_faster_whisper(uri, log, data)
-    try:
-        wait_ready(uri, proc, log)
-        yield uri
-    finally:
-        stop(proc)
-    assert not any(data.iterdir()), "wyoming-faster-whisper downloaded something"
+    yield from third_party(tmp_path_factory, "wyoming-faster-whisper", wyoming_faster_whisper)
 
 
 def test_tts_engine_wyoming_speaks_through_wyoming_piper(piper_server, whisper, tts):

@@ -4,6 +4,7 @@ as `assistant serve`) and third-party ones from the registry, started so they ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -86,6 +87,16 @@ def spawn(args: list[str], log: Path) -> subprocess.Popen:
     env = dict(os.environ, **NO_DOWNLOAD_ENV, PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
         return subprocess.Popen(["nice", "-n", "10", *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+@contextlib.contextmanager
+def running(proc: subprocess.Popen, uri: str, log: Path):
+    """A started server process, ready (its describe answered) until the block ends."""
+    try:
+        print(f"{uri} ready in {wait_ready(uri, proc, log):.1f} s")
+        yield proc
+    finally:
+        stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

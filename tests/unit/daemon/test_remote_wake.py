@@ -25,6 +25,27 @@ async def wake_through_server(rig, timeout_s: float = 5.0) -> None:
     raise AssertionError(f"no wake; saw {rig.types(mark)}")
 
 
+async def off_loop(fn) -> None:
+    """Start or stop the server from another thread (its own loop waits for it)."""
+    await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+async def comes_back(rig, server, after: int = 0):
+    """The server starts again: the daemon reconnects, and wakes through it once more."""
+    await off_loop(server.start)
+    await rig.until("recovered", after=after)
+    await wake_through_server(rig)
+    await rig.stop()
+    return rig
+
+
+def run_with(server, main):
+    try:
+        return asyncio.run(main())
+    finally:
+        server.stop()
+
+
 def test_a_wake_server_wakes_the_daemon_and_a_lost_one_is_reopened():
     server = InProcessServer(fake_services())
     wake = WyomingWakeDetector(server.uri, WakeSettings(), connect_s=2)
@@ -37,19 +58,12 @@ def test_a_wake_server_wakes_the_daemon_and_a_lost_one_is_reopened():
         await rig.until("turn_done")
         await rig.until("idle", after=len(rig.events) - 1)
         rig.daemon.supervisor.delays = (0.2, 0.2, 0.2, 0.2, 0.2, 0.2)
-        await asyncio.get_running_loop().run_in_executor(None, server.stop)
+        await off_loop(server.stop)
         error = await rig.until("error")
         await asyncio.sleep(0.5)  # a failed re-open or two: still one report
-        await asyncio.get_running_loop().run_in_executor(None, server.start)
-        await rig.until("recovered", after=rig.events.index(error))
-        await wake_through_server(rig)
-        await rig.stop()
-        return rig
+        return await comes_back(rig, server, after=rig.events.index(error))
 
-    try:
-        rig = asyncio.run(main())
-    finally:
-        server.stop()
+    rig = run_with(server, main)
     errors = rig.of("error")
     assert len(errors) == 1 and errors[0].data["stage"] == "wake"
     assert errors[0].data["message"].startswith(f"wake.wyoming_uri {server.uri}: ")
@@ -65,7 +79,7 @@ def test_a_wake_server_that_never_comes_back_exits_for_systemd_to_restart():
     async def main():
         rig = await start_rig(wake=wake)
         rig.daemon.supervisor.delays = (0.01, 0.01)
-        await asyncio.get_running_loop().run_in_executor(None, server.stop)
+        await off_loop(server.stop)
         return rig, await asyncio.wait_for(rig.task, 5)
 
     rig, code = asyncio.run(main())
@@ -82,14 +96,7 @@ def test_a_wake_server_missing_at_start_is_waited_for():
     async def main():
         rig = await start_rig(wake=wake)  # ready: the microphone works; the button would too
         await rig.until("error")
-        await asyncio.get_running_loop().run_in_executor(None, server.start)
-        await rig.until("recovered")
-        await wake_through_server(rig)
-        await rig.stop()
-        return rig
+        return await comes_back(rig, server)
 
-    try:
-        rig = asyncio.run(main())
-    finally:
-        server.stop()
+    rig = run_with(server, main)
     assert rig.of("error")[0].data["stage"] == "wake" and "cannot connect" in rig.of("error")[0].data["message"]
