@@ -13,6 +13,7 @@ from assistant.config.loader import Config
 from assistant.config.network import is_loopback, split_uri
 from assistant.core.errors import ServerError
 from assistant.models.loading import Engines, load_engines, wake_factory
+from assistant.net.wyoming import os_reason
 from assistant.wake.factory import resolve_engine
 
 LOCAL_WAKE_ENGINES = ("vosk", "vad-whisper", "pocketsphinx")
@@ -36,7 +37,7 @@ async def open_server(uri: str, services: Services):
     try:
         return await start_server(uri, services)
     except OSError as exc:
-        raise ServerError(f"Wyoming server {uri}: cannot listen ({exc.strerror or exc}); "
+        raise ServerError(f"Wyoming server {uri}: cannot listen ({os_reason(exc)}); "
                           "choose another port (--wyoming or server.wyoming_uri)") from None
 
 

@@ -53,7 +53,8 @@ def chunk_samples(chunk: AudioChunk) -> np.ndarray:
     return np.ascontiguousarray(samples, dtype=np.float32)
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An OSError in a few words: "Connection refused", "Address already in use"."""
     return os.strerror(exc.errno) if exc.errno else (str(exc) or type(exc).__name__)
 
 
@@ -74,7 +75,7 @@ class Connection:
             raise r.error(f"{r.where}: no connection within {r.connect_s:g} s (timeouts.connect_s); "
                           "check that the server is up and reachable") from None
         except OSError as exc:
-            raise r.error(f"{r.where}: cannot connect ({_reason(exc)}); start the Wyoming server "
+            raise r.error(f"{r.where}: cannot connect ({os_reason(exc)}); start the Wyoming server "
                           f"or correct {r.key}") from None
         return self
 
@@ -91,7 +92,7 @@ class Connection:
             for event in events:
                 await self.client.write_event(event)
         except OSError as exc:
-            raise self.remote.error(f"{self.remote.where}: the connection broke ({_reason(exc)})") from None
+            raise self.remote.error(f"{self.remote.where}: the connection broke ({os_reason(exc)})") from None
 
     async def receive(self, *wanted) -> Event:
         """The next event of one of the ``wanted`` types (others are skipped)."""
@@ -102,7 +103,7 @@ class Connection:
             except asyncio.TimeoutError:
                 raise r.error(f"{r.where}: no answer within {r.read_s:g} s") from None
             except OSError as exc:
-                raise r.error(f"{r.where}: the connection broke ({_reason(exc)})") from None
+                raise r.error(f"{r.where}: the connection broke ({os_reason(exc)})") from None
             if event is None:  # end of stream, or a line that is not Wyoming's JSON
                 raise r.error(f"{r.where}: the server closed the connection before it answered")
             if Error.is_type(event.type):

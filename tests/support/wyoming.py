@@ -86,7 +86,7 @@ def spawn(args: list[str], log: Path) -> subprocess.Popen:
     """A server process (niced: the cores are shared) whose output goes to ``log``."""
     env = dict(os.environ, **NO_DOWNLOAD_ENV, PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
-        return subprocess.Popen(["nice", "-n", "10", *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+        return subprocess.Popen(["nice", "-n", "10", *args], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
 
 
 @contextlib.contextmanager

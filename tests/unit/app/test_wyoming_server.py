@@ -120,3 +120,14 @@ def test_serving_beyond_loopback_says_there_is_no_authentication(uri, warned):
     line = describe_line(uri, fake_services())
     assert line.startswith("serving speech-to-text (assistant-fake), voice (assistant-fake), wake word")
     assert ("no authentication" in line) is warned
+
+
+def test_an_address_in_use_is_one_clear_line(server):
+    from assistant.app.serve import open_server
+    from assistant.core.errors import ServerError
+
+    with pytest.raises(ServerError) as caught:
+        asyncio.run(open_server(server.uri, fake_services()))
+    assert str(caught.value) == (f"Wyoming server {server.uri}: cannot listen (Address already in use); "
+                                 "choose another port (--wyoming or server.wyoming_uri)")
+    assert caught.value.exit_code == 69
