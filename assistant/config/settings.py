@@ -126,7 +126,7 @@ class AudioSettings:
 @dataclass(frozen=True)
 class WakeSettings:
     engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "wyoming", "none"))
-    """auto: vosk grammar when the vosk model is installed, else VAD-gated whisper; wyoming: a server; none: button only."""
+    """auto: vosk grammar if its model is installed, else VAD-gated whisper; wyoming: a server; none: button only."""
     phrases: tuple[str, ...] = ("hey computer",)
     """Phrases that wake the assistant (lower case words)."""
     threshold: float = limit(0.5, lo=0.0, hi=1.0)

@@ -1,10 +1,10 @@
 """Keeps the microphone and speaker working: notices a lost device, re-opens it with back-off.
 
-A USB microphone that is pulled, a sound card that stops, a wake-word server that went
-away: the daemon says so once, shows the error LEDs, and tries again after 0.5, 1, 2, 4 and 8 s. If the device is
-still gone, it exits with EX_TEMPFAIL (75) so systemd restarts it with a fresh
-PortAudio device list (PortAudio only sees new devices when it starts). It also feeds
-systemd's watchdog, but only while microphone audio keeps arriving.
+A USB microphone that is pulled, a sound card that stops, a Wyoming wake-word server that
+went away: the daemon says so once, shows the error LEDs, and tries again after 0.5, 1, 2,
+4 and 8 s. If the device is still gone, it exits with EX_TEMPFAIL (75) so systemd restarts
+it with a fresh PortAudio device list (PortAudio only sees new devices when it starts). It
+also feeds systemd's watchdog, but only while microphone audio keeps arriving.
 """
 
 from __future__ import annotations
