@@ -3,9 +3,10 @@
 Writes /etc/systemd/system/assistant.service (ExecStart = this venv's `assistant`,
 MemoryMax = the memory estimate + 25 %), and assistant.service.d/network.conf only when a
 network feature is configured (it opens exactly that; otherwise an old one is removed),
-copies the config to /etc/assistant/config.yaml only if none is there, creates the `assistant` system user, then `systemctl daemon-reload` and
-`enable`. With a prefix other than / everything is written under it (a staging root or
-an SD-card image) and no user is created and no systemctl runs.
+copies the config to /etc/assistant/config.yaml only if none is there, creates the
+`assistant` system user, then `systemctl daemon-reload` and `enable`. With a prefix other
+than / everything is written under it (a staging root or an SD-card image) and no user is
+created and no systemctl runs.
 """
 
 from __future__ import annotations
