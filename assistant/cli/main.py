@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
+    p.add_argument("--cpus", type=positive_int, metavar="N",
+                   help="run on N of the CPUs this process may use (CPU affinity), e.g. 1 to see one core's figures")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -108,7 +110,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_serve(config, uri, out)
     if args.command == "bench":
         from assistant_tools.bench import cmd_bench
-        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)
+        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice, args.cpus)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)
