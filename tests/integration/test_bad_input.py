@@ -5,45 +5,27 @@ real models."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from support import ASSISTANT, ROOT
+from support import ROOT
+from support.refusals import assert_one_line, run, snapshot, stats
 
 from assistant.audio.format import ENGINE_RATE, Clip, read_wav, write_wav
 
 QUESTION_WAV = ROOT / "assistant" / "data" / "question.wav"
 
 
-def snapshot(folder: Path) -> dict:
-    """Every file under ``folder`` with its content hash and mtime."""
-    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def stats(folder: Path) -> dict:
-    """Every file and folder under ``folder`` with its size and mtime (cheap for big models)."""
-    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
-
-
-def assert_one_line(err: str, *names: str) -> None:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for name in names:
-        assert str(name) in lines[0], (name, err)
 
 
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run(ASSISTANT + [str(a) for a in args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+
+
+
+
 
 
 @pytest.mark.slow
