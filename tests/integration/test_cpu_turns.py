@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
+from support.daemon import responder
 from support.faults import OneFault
 
-from assistant.audio.speaker import Speaker
-from assistant.config.settings import TimeoutSettings
 from assistant.core.errors import TtsError
-from assistant.core.events import EventLog
 from assistant.daemon.responder import Responder, SpokenReply
 from assistant.dialog.conversation import chat_messages
 
@@ -30,11 +27,6 @@ class TimedTts:
             return self.tts.synthesize(text)
         finally:
             self.spans.append((start, time.monotonic()))
-
-
-def responder(engines, tts, tts_s: float = 30.0) -> Responder:
-    parts = SimpleNamespace(llm=engines.llm, tts=tts)
-    return Responder(parts, Speaker(tts.rate), EventLog(), TimeoutSettings(tts_s=tts_s), llm_timeout_s=60.0)
 
 
 async def answer(resp: Responder, question: str, system_prompt: str) -> SpokenReply:

@@ -171,7 +171,8 @@ def test_button_flood_is_debounced_without_task_pile_up(tmp_path, engines, tts):
 def test_wake_detector_failure_is_reported_and_listening_goes_on(tmp_path, engines, tts):
     def on_event(run, event):
         if event.type == "ready":
-            run.daemon.wake = OneFault(run.daemon.wake, "accept", SttError("injected wake failure"))
+            router = run.daemon.router  # the detector is called where audio is routed
+            router.wake = OneFault(router.wake, "accept", SttError("injected wake failure"))
         elif event.type == "error":
             run.daemon.mic.say(question(tts, "What time is it?"))
 

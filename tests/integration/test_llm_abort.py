@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 import pytest
+from support.daemon import responder
 
 from assistant.daemon.responder import SpokenReply
 from assistant.dialog.conversation import chat_messages
@@ -59,8 +60,6 @@ def test_stop_with_another_streams_event_leaves_the_running_one_alone(llm):
 
 
 def test_a_stopped_answer_frees_the_model_at_once(engines, monkeypatch):
-    from test_cpu_turns import responder
-
     started, _ = _prompt_started(engines.llm, monkeypatch)
     resp = responder(engines, engines.tts)
 
@@ -77,8 +76,6 @@ def test_a_stopped_answer_frees_the_model_at_once(engines, monkeypatch):
 
 
 def test_an_answer_dropped_because_the_user_went_on_reads_its_prompt_for_the_next(engines, monkeypatch):
-    from test_cpu_turns import responder
-
     started, sizes = _prompt_started(engines.llm, monkeypatch)
     resp = responder(engines, engines.tts)
     engines.llm.llama.reset()

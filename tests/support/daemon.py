@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from assistant.audio.format import Clip
+from assistant.audio.speaker import Speaker
 from assistant.config.loader import Config, settings_from_mapping
+from assistant.config.settings import TimeoutSettings
+from assistant.core.events import EventLog
+from assistant.daemon.responder import Responder
 from assistant_tools.driver import DaemonDriver
 from assistant_tools.speech import piper_clip, silence  # noqa: F401 (silence is re-exported)
 from support import ROOT
@@ -16,6 +21,12 @@ from support import ROOT
 def make_config(**sections) -> Config:
     """The default config with some sections overridden."""
     return Config(settings_from_mapping(sections), path=ROOT / "config.yaml")
+
+
+def responder(engines, tts, tts_s: float = 30.0) -> Responder:
+    """The daemon's token -> sentence -> speech loop on real engines, outside a daemon."""
+    parts = SimpleNamespace(llm=engines.llm, tts=tts)
+    return Responder(parts, Speaker(tts.rate), EventLog(), TimeoutSettings(tts_s=tts_s), llm_timeout_s=60.0)
 
 
 def spoken(tts, text: str) -> Clip:
