@@ -27,7 +27,10 @@ from assistant_tools.stt_text import word_edits
 
 PROMPTS = {
     "none": "",
-    "assistant": "What is the capital of Italy? Set a timer for ten minutes. What's the weather today?",
+    "assistant": "Hey computer, what's the news today? Turn on the radio. Set a reminder for tomorrow.",
+    "questions": "What is the largest ocean on Earth? How many legs does a spider have? Who painted the Mona Lisa?",
+    "hotwords": "timer, alarm, weather, music, volume, lights, news, question",
+    "style": "Questions and commands for a voice assistant.",
 }
 """Prompts the evaluation names (tokens "p:NAME" of a setting); the config's own is "config"."""
 VAD_PAD_S = 0.2
@@ -91,7 +94,7 @@ def _apply(setting: Setting, token: str, default: Setting) -> Setting:
             return replace(setting, **{field: type(getattr(setting, field))(token[1:])})
     except (KeyError, ValueError, IndexError):
         pass
-    raise InputError(f"bench stt --settings: {token!r} is not a setting token; use wN, bN, vad, early, fw, "
+    raise InputError(f"{token!r} is not a setting token; use wN, bN, vad, early, fw, "
                      f"default or p:NAME with NAME one of {', '.join(PROMPTS)}, config")
 
 

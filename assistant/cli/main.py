@@ -33,6 +33,17 @@ def wyoming_uri(text: str) -> str:
     return text
 
 
+def stt_settings(text: str) -> str:
+    """An argparse type: a list of `bench stt` settings (checked here, applied to the config later)."""
+    from assistant_tools.stt_eval import Setting, parse_settings
+
+    try:
+        parse_settings(text, Setting())
+    except AssistantError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant.")
     parser.add_argument("--config", help="configuration file (default: config.yaml of the install)")
@@ -83,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a handful of clips made here, under a minute")
     p.add_argument("--cache", metavar="DIR", help="corpus and results folder (default ~/.cache/pi-voice-assistant/stt-eval)")
     p.add_argument("--packages", metavar="DIR", help="take package files already downloaded from this folder")
-    p.add_argument("--settings", metavar="LIST",
+    p.add_argument("--settings", metavar="LIST", type=stt_settings,
                    help="comma-separated settings, each the configured one changed by +-joined tokens: wN (window), "
                         "bN (beam), p:NAME (prompt: none, assistant, config), vad, early, fw; e.g. default,w30,b1+vad")
     p.add_argument("--sets", metavar="LIST", help="groups to run: real, clean tune, clean held-out, noisy tune, noisy held-out, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import difflib
 
 import numpy as np
@@ -19,9 +18,7 @@ VOICES = [("en-us", 160), ("en-gb", 180), ("en+f3", 140)]
 @pytest.fixture(scope="module")
 def windowed(whisper):
     """The loaded whisper model with a 10 s window, whatever config.yaml says."""
-    short = copy.copy(whisper)
-    short.window_s = 10.0
-    return short
+    return whisper.with_options(window_s=10.0)
 
 
 def word_errors(truth: str, heard: str) -> int:
@@ -42,8 +39,8 @@ def test_short_window_is_as_accurate_as_the_full_one(windowed, tts):
     for text in QUESTIONS:
         for clip in (piper_clip(tts, text), *(espeak_clip(text, v, sp) for v, sp in VOICES)):
             samples = with_silence(clip).samples
-            found = windowed._short_window(samples, windowed.window_s, ending=False)
-            heard = None if found is None else found[0]
+            found = windowed._short_window(samples, windowed.window_s, closing=False)
+            heard = None if found is None else found.text
             whole = windowed._full_window(samples)
             if heard is None:
                 looped.append(text)
@@ -58,7 +55,7 @@ def test_a_loop_in_the_short_window_is_decoded_again_in_the_full_one(windowed):
     # espeak's flat "Name a fruit that is yellow." makes whisper tiny loop in a 10 s window
     # ("I am a fruit and I am a fruit and I am") and not in the full one.
     clip = espeak_clip("Name a fruit that is yellow.", "en-us", 160).samples
-    assert windowed._short_window(clip, windowed.window_s, ending=False) is None
+    assert windowed._short_window(clip, windowed.window_s, closing=False) is None
     text = windowed.transcribe(clip)
     assert text and not repeats_itself(text) and text == windowed._full_window(clip)
 
