@@ -24,7 +24,7 @@ from assistant_tools.bench_report import cpu_model
 from assistant_tools.stt_eval import Results, Setting, evaluate, parse_settings, summary
 from assistant_tools.stt_material import GROUPS, full_set, quick_set
 
-FULL_SETTINGS = "default,p:none,w15,w20,w30,w30+p:none,b1,b3,vad,early,fw+p:none"
+FULL_SETTINGS = "default,p:none,w20,w30,w30+p:none,b1,vad,early,fw+p:none"
 """What a full run compares: the configured setting and one change of it at a time."""
 QUICK_SETTINGS = "default"
 COLUMNS = ("real", "clean tune", "clean held-out", "noisy tune", "noisy held-out")
@@ -39,11 +39,11 @@ def default_cache() -> Path:
 def load_whisper(config: Config):
     """(the configured whisper model, its name), or stt.fallback_model's when stt is another engine."""
     s = config.settings.stt
-    choice, name = choose_stt(config), s.model
+    choice = choose_stt(config)
+    fallback = choice.engine != "whisper" or choice.note  # the note: stt.model is not installed
     if choice.engine != "whisper":
-        path = resolve_model(s.fallback_model, "stt", config.models_dir, load_catalog())
-        choice, name = ModelChoice("whisper", path), s.fallback_model
-    return load_stt(config, choice), name
+        choice = ModelChoice("whisper", resolve_model(s.fallback_model, "stt", config.models_dir, load_catalog()))
+    return load_stt(config, choice), s.fallback_model if fallback else s.model
 
 
 def configured(config: Config) -> Setting:

@@ -52,8 +52,8 @@ class Recording:
     """One utterance of the corpus, as written to the manifest."""
 
     id: str
-    path: str
-    """The 16 kHz mono WAV file."""
+    file: str
+    """The 16 kHz mono WAV file, in the corpus folder."""
     transcript: str
     speaker: str
     source: str
@@ -127,8 +127,8 @@ class Corpus:
             container: str | None = None, raw_rate: int | None = None) -> None:
         """Decode one recording and keep it with its transcript."""
         samples = decode(data, container, raw_rate)
-        path = write_wav(self.folder / "audio" / f"{uid}.wav", Clip(samples, ENGINE_RATE))
-        self.recordings.append(Recording(uid, str(path), " ".join(transcript.split()), speaker, source,
+        write_wav(self.folder / "audio" / f"{uid}.wav", Clip(samples, ENGINE_RATE))
+        self.recordings.append(Recording(uid, f"audio/{uid}.wav", " ".join(transcript.split()), speaker, source,
                                          licence, round(len(samples) / ENGINE_RATE, 2)))
 
     def save(self) -> Path:

@@ -31,6 +31,10 @@ PROMPTS = {
     "questions": "What is the largest ocean on Earth? How many legs does a spider have? Who painted the Mona Lisa?",
     "hotwords": "timer, alarm, weather, music, volume, lights, news, question",
     "style": "Questions and commands for a voice assistant.",
+    "hotwords2": "timer, alarm, weather, music, volume, lights, news, question, capital, country",
+    "population": "Hey computer, what is the population of Canada? Set a timer for ten minutes.",
+    "capital": "What is the capital of Italy? Set a timer for ten minutes.",
+    "hey": "Hey computer.",
 }
 """Prompts the evaluation names (tokens "p:NAME" of a setting); the config's own is "config"."""
 VAD_PAD_S = 0.2
@@ -163,10 +167,13 @@ class Results:
 
 
 def evaluate(whisper, settings: list[Setting], utterances: list[Utterance], results: Results, log=print) -> None:
-    """Transcribe every utterance with every setting not already in ``results``."""
+    """Transcribe every utterance with every setting not already in ``results``, the settings
+    taking turns on each utterance in a shuffled order."""
     engines = {s.key(): recognizer(whisper, s) for s in settings}
     shuffle = random.Random(0)
-    for n, utt in enumerate(utterances, 1):
+    order = list(utterances)
+    shuffle.shuffle(order)  # a run stopped half-way has measured every group alike
+    for n, utt in enumerate(order, 1):
         todo = [s for s in settings if (s.key(), utt.id) not in results.rows]
         shuffle.shuffle(todo)
         for setting in todo:

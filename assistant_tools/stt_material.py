@@ -114,7 +114,7 @@ def full_set(cache: Path, tts, groups, reuse: Path | None = None, log=print) -> 
     """The utterances of the chosen ``groups``: real ones fetched into ``cache`` the first time."""
     found = []
     if "real" in groups:
-        found += [Utterance(r.id, "real", r.transcript, read_wav(r.path).samples)
+        found += [Utterance(r.id, "real", r.transcript, read_wav(cache / "real" / r.file).samples)
                   for r in build_corpus(cache, reuse, log)]
     if any(g in groups for g in GROUPS[1:5]):
         found += [u for u in cached(cache / "synthetic", lambda: synthetic_clips(tts)) if u.group in groups]
