@@ -45,13 +45,24 @@ def with_silence(clip: Clip, before_s: float = 0.3, after_s: float = 0.5) -> Cli
     return Clip(np.concatenate([before, clip.samples, after]), clip.rate)
 
 
-def mix_noise(clip: Clip, snr_db: float = 15.0, seed: int = 0) -> Clip:
-    """Add white-ish noise at ``snr_db`` below the speech level (deterministic)."""
+def mix_noise(clip: Clip, snr_db: float = 15.0, seed: int = 0, pink: bool = False) -> Clip:
+    """Add noise at ``snr_db`` below the speech level (deterministic): white-ish, or with
+    ``pink`` the 1/f noise of a room (fans, traffic, a kitchen) that masks low voices more."""
     rng = np.random.default_rng(seed)
     speech = clip.samples
     power = float(np.mean(speech[np.abs(speech) > 0.01] ** 2)) if np.any(np.abs(speech) > 0.01) else 1e-4
-    noise = rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), len(speech)).astype(np.float32)
+    noise = pink_noise(len(speech), rng) if pink else rng.normal(0.0, 1.0, len(speech))
+    noise = (noise * np.sqrt(power / 10 ** (snr_db / 10))).astype(np.float32)
     return Clip(np.clip(speech + noise, -1.0, 1.0).astype(np.float32), clip.rate)
+
+
+def pink_noise(length: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-power noise whose power falls as 1/frequency."""
+    spectrum = np.fft.rfft(rng.standard_normal(length))
+    spectrum[1:] /= np.sqrt(np.arange(1, len(spectrum)))
+    spectrum[0] = 0.0
+    noise = np.fft.irfft(spectrum, length)
+    return noise / max(1e-12, float(np.sqrt(np.mean(noise ** 2))))
 
 
 def concat(*clips: Clip, rate: int = ENGINE_RATE) -> Clip:

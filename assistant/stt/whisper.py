@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -24,6 +25,8 @@ MAX_COMPRESSION = 2.4
 """Above this gzip ratio the text repeats itself: decoded again in the full window."""
 TOKENS_PER_S = 8
 """Generous bound on tokens per second of speech, so a loop cannot run on."""
+MAX_PROMPT_TOKENS = 223
+"""Whisper's previous-text slot holds at most half its 448-token context (the end of a longer prompt is kept)."""
 
 
 def repeats_itself(text: str) -> bool:
@@ -42,7 +45,7 @@ class WhisperTranscriber:
     name = "whisper"
 
     def __init__(self, model_path: Path, *, language: str = "en", beam_size: int = 5,
-                 threads: int = 0, window_s: float = FULL_WINDOW_S):
+                 threads: int = 0, window_s: float = FULL_WINDOW_S, prompt: str = ""):
         # Never let huggingface_hub try the network (the model is a local folder), even
         # when the environment was changed after start-up: nothing may go online at run time.
         force_offline()
@@ -67,8 +70,31 @@ class WhisperTranscriber:
         multilingual = self.model.model.is_multilingual
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual, task="transcribe",
                                    language=language if multilingual else None)
-        self.prompt = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
         self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
+        self.initial_prompt = prompt.strip()
+        """Text whisper reads as if it had been said just before (stt.prompt); '' for none."""
+        self.prompt = self._start_tokens()
+
+    def with_options(self, *, window_s: float | None = None, beam_size: int | None = None,
+                     prompt: str | None = None) -> WhisperTranscriber:
+        """The same loaded model with other decoding options (evaluations and tests compare them)."""
+        other = copy.copy(self)
+        other.window_s = self.window_s if window_s is None else window_s
+        other.beam_size = self.beam_size if beam_size is None else beam_size
+        if prompt is not None:
+            other.initial_prompt = prompt.strip()
+            other.prompt = other._start_tokens()
+        return other
+
+    def _start_tokens(self) -> list[int]:
+        """What the decoder starts from: the prompt in whisper's previous-text slot, if any,
+        then the task (English, transcribe, no timestamps): what faster-whisper builds from
+        ``initial_prompt`` for the first window."""
+        task = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        if not self.initial_prompt:
+            return task
+        previous = self.tokenizer.encode(" " + self.initial_prompt)[-MAX_PROMPT_TOKENS:]
+        return [self.tokenizer.sot_prev, *previous, *task]
 
     def transcribe(self, samples: np.ndarray) -> str:
         """Transcript of 16 kHz float32 audio; '' when it holds no speech."""
@@ -143,7 +169,7 @@ class WhisperTranscriber:
         return float(probs[tokens[-1]] / probs.sum())
 
     def _full_window(self, samples: np.ndarray) -> Transcript:
-        segments = self._decode(samples, without_timestamps=True)
+        segments = self._decode(samples, without_timestamps=True, initial_prompt=self.initial_prompt or None)
         return Transcript(" ".join(s.text.strip() for s in segments).strip())
 
     def _decode(self, samples: np.ndarray, **options) -> list:
