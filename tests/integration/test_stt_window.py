@@ -41,7 +41,7 @@ def test_short_window_is_as_accurate_as_the_full_one(windowed, tts):
             samples = with_silence(clip).samples
             found = windowed._short_window(samples, windowed.window_s, closing=False)
             heard = None if found is None else found.text
-            whole = windowed._full_window(samples)
+            whole = windowed._full_window(samples).text
             if heard is None:
                 looped.append(text)
             short += word_errors(text, whole if heard is None else heard)
