@@ -8,8 +8,9 @@ import typing
 from pathlib import Path
 from typing import Any, Mapping
 
+from assistant.config.network import http_peer
 from assistant.config.pins import check_pin_conflicts
-from assistant.config.settings import Settings
+from assistant.config.settings import LlmSettings, Settings
 from assistant.config.yaml_file import read_yaml
 from assistant.core.errors import ConfigError
 from assistant.core.paths import DEFAULT_CONFIG
@@ -49,9 +50,21 @@ def settings_from_mapping(data: Any, source: str = "config") -> Settings:
     try:
         settings = _build(Settings, data, "")
         check_pin_conflicts(settings)
+        check_llm_server(settings.llm)
         return settings
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+def check_llm_server(llm: LlmSettings) -> None:
+    """engine openai needs a server's http(s) URL and the model to ask it for."""
+    if llm.url is not None:
+        http_peer(llm.url, "llm.url")
+    if llm.engine != "openai":
+        return
+    for key, example in (("url", "http://192.168.1.20:8080/v1"), ("remote_model", "llama3.2")):
+        if not getattr(llm, key):
+            raise ConfigError(f"llm.{key}: required when llm.engine is openai; set it, e.g. llm.{key}: {example}")
 
 
 def _build(cls: type, data: Any, prefix: str):

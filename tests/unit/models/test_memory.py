@@ -185,7 +185,7 @@ def test_check_reports_memory_and_exits_78(monkeypatch, capsys):
     loaded = []
     monkeypatch.setattr(check, "load_stt", lambda *a: loaded.append("stt"))  # keep the test fast
     monkeypatch.setattr(check, "load_tts", lambda *a: loaded.append("tts"))
-    monkeypatch.setattr(check, "load_llm", lambda *a: loaded.append("llm"))
+    monkeypatch.setattr(check, "load_local_llm", lambda *a: loaded.append("llm"))
     monkeypatch.setenv("ASSISTANT_MEMORY_MB", "100")
     assert cli.main(["--config", str(ROOT / "config.yaml"), "check"]) == 78
     out = capsys.readouterr().out
