@@ -14,7 +14,7 @@ from support.gguf import CATALOG_ARCHS, smollm2_path, write_model
 from assistant.cli.check import _memory_finding
 from assistant.config.loader import load_config
 from assistant.config.settings import LlmSettings
-from assistant.core.errors import ConfigError
+from assistant.core.errors import ConfigError, ModelError
 from assistant.models import memory as memory_budget
 from assistant.models.gguf import read_gguf_info
 from assistant.core.meminfo import available_memory, available_memory_mb, cgroup_limit_mb
@@ -237,3 +237,13 @@ def test_the_readme_board_table_is_what_the_estimator_says(row, tmp_path, monkey
                    if estimate_memory(make_config(tmp_path, model, **{**settings, "context": c})).total_mb
                    <= board_mb]
         assert max(fitting) == int(largest.group(1)), row
+
+
+def test_a_server_without_fallback_needs_no_local_model(tmp_path, plenty):
+    server = {"engine": "openai", "url": "http://192.168.1.20:8080/v1", "remote_model": "llama3.2"}
+    remote_only = make_config(tmp_path, str(tmp_path / "absent.gguf"), **server, fallback=False)
+    est = check_fits(remote_only)
+    assert est.model == "" and est.llm_mb == 0 and est.total_mb == est.others_mb
+    with_fallback = make_config(tmp_path, str(tmp_path / "absent.gguf"), **server)
+    with pytest.raises(ModelError, match="absent.gguf"):
+        check_fits(with_fallback)  # the fallback is loaded, so it must be there
