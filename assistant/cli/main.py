@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
+    p.add_argument("--llm-url", metavar="URL", help="bench the model of this OpenAI-compatible server (its /v1 "
+                   "address) instead of the local one")
+    p.add_argument("--remote-model", metavar="NAME",
+                   help="the model to ask that server for (default llm.remote_model)")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -86,8 +90,9 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant.app.run import RunOptions, cmd_run
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
     if args.command == "bench":
-        from assistant_tools.bench import cmd_bench
-        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)
+        from assistant_tools.bench import Models, cmd_bench
+        models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)
+        return cmd_bench(config, args.turns, args.json, out, models)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)

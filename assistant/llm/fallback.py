@@ -127,7 +127,7 @@ class FallbackLlm:
         reason = getattr(exc, "reason", "failed")
         if self.down is None:
             self.down, self._wait_s = {"reason": reason, "message": str(exc)}, self.retry_s
-            log.warning("llm: %s; answering with the local model until the server answers again", exc)
+            log.warning("llm: %s (the local model answers until the server does again)", exc)
             self._tell("llm_fallback", dict(self.down))
         else:  # a retry that failed: said once already
             self._wait_s = min(2 * self._wait_s, RETRY_MAX_S)

@@ -25,7 +25,7 @@ from typing import Iterator
 import httpx2
 
 from assistant.config.settings import LlmSettings
-from assistant.core.errors import LlmError
+from assistant.core.errors import EX_UNAVAILABLE, LlmError
 from assistant.llm.base import Token
 
 POLL_S = 0.02
@@ -42,6 +42,8 @@ _END = object()
 class RemoteError(LlmError):
     """The server failed; ``reason`` says how: unreachable, first-token-timeout,
     token-timeout, dropped, http-status, server-error, bad-response or failed."""
+
+    exit_code = EX_UNAVAILABLE
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
