@@ -67,7 +67,7 @@ def test_barge_in_closes_the_stream_and_the_server_stops_generating(server, remo
         if got == 3:
             stopped_at = time.monotonic()
             llm.stop(cancel)
-    assert time.monotonic() - stopped_at < 0.2 and got < 10
+    assert time.monotonic() - stopped_at < 0.5 and got < 10  # not the 400 tokens asked for
     time.sleep(0.3)  # the server notices at its next token
     busy = server.cpu_s()
     time.sleep(1.0)
@@ -116,13 +116,15 @@ def test_a_slow_server_is_given_up_at_the_first_token_limit_and_the_local_model_
     proxy = SlowProxy(server.port, first_byte_delay=3.0)  # every response held back 3 s
     told = []
     both = FallbackLlm(OpenAiChat(settings(proxy.url, first_token_timeout_s=1.0)), llm)
-    both.watch(lambda kind, data: told.append((kind, data["reason"])))
+    both.watch(lambda kind, data: told.append((kind, data["reason"], time.monotonic())))
     try:
         start = time.monotonic()
         stream = both.stream(ASK)
-        first = next(stream)
-        stream.close()  # the local model's turn ends here
-        assert 1.0 <= first.at - start < 2.5 and told == [("llm_fallback", "first-token-timeout")]
+        first = next(stream)  # the local model's
+        stream.close()
+        [(kind, reason, gave_up_at)] = told
+        assert (kind, reason) == ("llm_fallback", "first-token-timeout")
+        assert 1.0 <= gave_up_at - start < 2.0 and first.at > gave_up_at
         assert proxy.client_left.wait(1.0)  # the slow request was hung up on
     finally:
         both.remote.close()
