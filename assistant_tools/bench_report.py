@@ -49,7 +49,8 @@ def print_table(r: dict, out) -> None:
         out.write(f"{name:<37} {value!s:<32} {note}\n")
 
     m = r["machine"]
-    out.write(f"machine: {m['cpu']} ({m['cores']} cores, {m['arch']}), python {m['python']}\n")
+    out.write(f"machine: {m['cpu']} ({m['cores']} cores, {m['arch']}), python {m['python']}; "
+              f"ran on CPUs {r.get('cpus')}\n")
     out.write(f"models: {r['models']}\n\n")
     row("ttfa_s", _mp(r["ttfa_s"]), "end of speech -> first reply audio (daemon)")
     row("naive_ttfa_s", _mp(r["naive_ttfa_s"]), "whole transcript, whole reply, whole speech")
@@ -72,6 +73,8 @@ def print_table(r: dict, out) -> None:
         label = "vosk (Korean model)" if engine == "vosk" else engine
         row(f"idle_cpu_cores {label}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
     row("stages_median_s", r["stages_median_s"])
+    for span, label in (("to_first_audio", "end of speech -> first audio"), ("whole_turn", "end of speech -> turn done")):
+        row(f"cpu_s {span}", _stages(r["cpu_per_turn_s"][span]), f"CPU seconds by stage, {label}")
     row("turns", r["turns"])
     out.write("\nper turn: time to first audio, the silence that ended the question, what was heard\n")
     for turn in r["per_turn"]:
@@ -81,3 +84,7 @@ def print_table(r: dict, out) -> None:
 
 def _mp(d: dict) -> str:
     return f"median {d['median']}, p90 {d['p90']}"
+
+
+def _stages(d: dict) -> str:
+    return ", ".join(f"{stage} {seconds}" for stage, seconds in d.items()) or "-"

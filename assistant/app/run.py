@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.app.serve import open_server, services_for
 from assistant.audio.format import read_wav
 from assistant.audio.mic import FileMicrophone, SoundDeviceMicrophone
 from assistant.audio.speaker import FileSpeaker, SoundDeviceSpeaker
@@ -26,7 +27,7 @@ from assistant.daemon.sdnotify import Notifier
 from assistant.dialog.conversation import chat_messages
 from assistant.gpio.button import make_button
 from assistant.gpio.leds import make_leds
-from assistant.models.loading import load_engines, load_wake
+from assistant.models.loading import load_engines, wake_factory
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,9 @@ def warm_up(engines, system_prompt: str) -> None:
 
 
 def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None, events=None,
-                 clock=None, pin_factory=None, engines=None):
-    """Everything `run` needs, wired together (tests pass their own mic, clock, pins or engines)."""
+                 clock=None, pin_factory=None, engines=None, new_wake=None):
+    """Everything `run` needs, wired together (tests pass their own mic, clock, pins or engines;
+    ``new_wake`` makes the wake detector, as `wake_factory`)."""
     s = config.settings
     clock = clock or Clock()
     engines = engines or load_engines(config)
@@ -69,7 +71,8 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
     if s.debug.record_dir:  # opt-in: otherwise nothing that was said is written to disk
         subscribe_recorder(config, events)
     responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s, s.tts.first_piece_chars)
-    return Daemon(s, engines, mic, speaker, events, load_wake(config, engines.stt),
+    wake = (new_wake or wake_factory(config, engines.stt))()
+    return Daemon(s, engines, mic, speaker, events, wake,
                   VoiceActivity(s.endpoint.vad_threshold), responder,
                   make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns)
 
@@ -84,9 +87,11 @@ def reload_config(daemon, path) -> None:
     daemon.apply_settings(new.settings)
 
 
-async def serve(daemon, pin_factory=None, config_path=None) -> int:
-    """Run the daemon with signal handling and the push-to-talk button."""
+async def serve(daemon, pin_factory=None, config_path=None, wyoming=None) -> int:
+    """Run the daemon with signal handling and the push-to-talk button; with ``wyoming``
+    ((uri, Services)) it also serves the Wyoming services on its loop."""
     loop = asyncio.get_running_loop()
+    server = await open_server(*wyoming) if wyoming else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, daemon.request_stop, signal.Signals(sig).name)
     if config_path is not None:
@@ -98,6 +103,8 @@ async def serve(daemon, pin_factory=None, config_path=None) -> int:
     try:
         return await daemon.run()
     finally:
+        if server is not None:
+            await server.stop()
         if button is not None:
             button.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -123,9 +130,15 @@ def busy_threads(timeout_s: float) -> list[str]:
 
 def cmd_run(config: Config, options: RunOptions) -> int:
     """Entry point of `assistant run`."""
-    daemon = build_daemon(config, options)
-    code = asyncio.run(serve(daemon, config_path=config.path))
-    daemon.engines.llm.close()
+    engines = load_engines(config)
+    new_wake = wake_factory(config, engines.stt)
+    daemon = build_daemon(config, options, engines=engines, new_wake=new_wake)
+    uri = config.settings.server.wyoming_uri
+    wyoming = (uri, services_for(config, engines, new_wake)) if uri else None  # opt-in
+    code = asyncio.run(serve(daemon, config_path=config.path, wyoming=wyoming))
+    engines.llm.close()
+    if wyoming:
+        wyoming[1].close()
     stuck = busy_threads(EXIT_WAIT_S)
     if stuck:  # an abandoned native call must not hold the exit (systemd waits only 5 s)
         log.warning("exiting with worker threads still busy: %s", ", ".join(stuck))

@@ -19,3 +19,9 @@ class StreamResampler:
         if self.passthrough:
             return block
         return self._stream.resample_chunk(np.ascontiguousarray(block, dtype=np.float32))
+
+    def flush(self) -> np.ndarray:
+        """The samples still held in the filter at the end of the stream."""
+        if self.passthrough:
+            return np.zeros(0, np.float32)
+        return self._stream.resample_chunk(np.zeros(0, np.float32), last=True)

@@ -37,7 +37,8 @@ def _model_finding(key: str, choose: Callable, load: Callable, config: Config, c
     except AssistantError as exc:
         return [Finding("fail", key, str(exc), exc.exit_code)]  # 78 for a bad model, like the other commands
     threads = f" ({engine.threads} threads)" if isinstance(getattr(engine, "threads", None), int) else ""
-    found = [Finding("ok", key, f"{choice.engine}: {choice.path} loads{threads}")]
+    verb = "answers" if choice.uri else "loads"
+    found = [Finding("ok", key, f"{choice.engine}: {choice.where} {verb}{threads}")]
     if choice.note:
         found.insert(0, Finding("warn", key, choice.note))
     return found
@@ -62,7 +63,7 @@ def _server_finding(config: Config) -> Finding:
 
     s = config.settings.llm
     try:
-        server = OpenAiChat(s, api_key(config.settings, config.base_dir))
+        server = OpenAiChat(s, api_key(config.settings, config.base_dir), config.settings.timeouts.connect_s)
     except AssistantError as exc:
         return Finding("fail", "llm.api_key_file", str(exc), exc.exit_code)
     try:

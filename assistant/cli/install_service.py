@@ -1,10 +1,12 @@
 """`assistant install-service [--prefix DIR] [--dry-run]`: install the hardened systemd unit.
 
 Writes /etc/systemd/system/assistant.service (ExecStart = this venv's `assistant`,
-MemoryMax = the memory estimate + 25 %), copies the config to /etc/assistant/config.yaml only if
-none is there, creates the `assistant` system user, then `systemctl daemon-reload` and
-`enable`. With a prefix other than / everything is written under it (a staging root or
-an SD-card image) and no user is created and no systemctl runs.
+MemoryMax = the memory estimate + 25 %), and assistant.service.d/network.conf only when a
+network feature is configured (it opens exactly that; otherwise an old one is removed),
+copies the config to /etc/assistant/config.yaml only if none is there, creates the
+`assistant` system user, then `systemctl daemon-reload` and `enable`. With a prefix other
+than / everything is written under it (a staging root or an SD-card image) and no user is
+created and no systemctl runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from assistant.cli.network_dropin import DROPIN_PATH, network_dropin
 from assistant.cli.service_unit import (
     InstallError,
     assistant_command,
@@ -55,6 +58,8 @@ class ServicePlan:
     """Supplementary groups that exist on the target (audio, gpio)."""
     notes: tuple[str, ...]
     """Things the user should know (paths under /home, relative model paths)."""
+    network_text: str | None = None
+    """The network drop-in; None when the config uses no network."""
 
 
 def service_estimate(config: Config) -> MemoryEstimate:
@@ -109,7 +114,7 @@ def plan_service(config: Config, prefix: Path) -> ServicePlan:
              f"installing under /opt keeps homes fully hidden"] if hidden else []
     notes += _relative_model_notes(config)
     text = service_config_text(source.read_text(encoding="utf-8"), config.models_dir)
-    return ServicePlan(unit, text, memory, groups, tuple(notes))
+    return ServicePlan(unit, text, memory, groups, tuple(notes), network_dropin(config.settings))
 
 
 def _other_models(config: Config) -> list[Path]:
@@ -117,9 +122,11 @@ def _other_models(config: Config) -> list[Path]:
     found = []
     for choose in (choose_stt, choose_tts):
         try:
-            found.append(choose(config).path)
+            choice = choose(config)
         except ModelError:
-            pass
+            continue
+        if not choice.uri:  # a Wyoming server has no local file
+            found.append(choice.path)
     return found
 
 
@@ -146,6 +153,7 @@ def cmd_install_service(config: Config, prefix: str | Path | None, dry_run: bool
     if not dry_run:
         _write(unit_file, plan.unit_text)
     out.write(f"{verb} {unit_file} (MemoryMax={plan.memory_max // 1024 ** 2}M)\n")
+    _network_file(root / DROPIN_PATH, plan.network_text, dry_run, out)
     if config_file.exists():
         out.write(f"kept the existing {config_file}\n")
     else:
@@ -163,9 +171,26 @@ def cmd_install_service(config: Config, prefix: str | Path | None, dry_run: bool
             out.write(f"skipped ({why}): {' '.join(command)}\n")
     if dry_run:
         out.write(f"--- {unit_file}\n{plan.unit_text}")
+        if plan.network_text:
+            out.write(f"--- {root / DROPIN_PATH}\n{plan.network_text}")
     elif system:
         out.write("start it with: sudo systemctl start assistant; logs: journalctl -u assistant -f\n")
     return EX_OK
+
+
+def _network_file(path: Path, text: str | None, dry_run: bool, out: TextIO) -> None:
+    """Write the network drop-in, or remove an old one once the config no longer needs it."""
+    if text is not None:
+        if not dry_run:
+            _write(path, text)
+        out.write(f"{'would write' if dry_run else 'wrote'} {path} (network for the configured features)\n")
+    elif path.exists():
+        if not dry_run:
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise InstallError(f"{path}: cannot remove it ({exc.strerror})") from None
+        out.write(f"{'would remove' if dry_run else 'removed'} {path} (no network feature is configured)\n")
 
 
 def _system_commands(groups: tuple[str, ...]) -> list[list[str]]:

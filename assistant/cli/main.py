@@ -22,6 +22,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def wyoming_uri(text: str) -> str:
+    """An argparse type: tcp://HOST:PORT or unix://PATH."""
+    from assistant.config.network import split_uri
+
+    try:
+        split_uri(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant.")
     parser.add_argument("--config", help="configuration file (default: config.yaml of the install)")
@@ -48,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=positive_int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
 
+    p = sub.add_parser("serve", help="offer wake word, speech-to-text and voice as Wyoming services")
+    p.add_argument("--wyoming", type=wyoming_uri, metavar="URI",
+                   help="where to listen (default: server.wyoming_uri, else tcp://127.0.0.1:10300); "
+                        "Wyoming has no authentication: a non-loopback address lets anyone there use it")
+
     p = sub.add_parser("bench", help="measure time-to-first-audio and the stage costs")
     p.add_argument("--turns", type=positive_int, default=12,
                    help="spoken questions through the daemon (default 12: each of the six asked twice)")
@@ -59,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "address) instead of the local one")
     p.add_argument("--remote-model", metavar="NAME",
                    help="the model to ask that server for (default llm.remote_model)")
+    p.add_argument("--cpus", type=positive_int, metavar="N",
+                   help="run on N of the CPUs this process may use (CPU affinity), e.g. 1 to see one core's figures")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -89,10 +107,15 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from assistant.app.run import RunOptions, cmd_run
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
+    if args.command == "serve":
+        from assistant.app.serve import cmd_serve
+        from assistant.config.network import DEFAULT_WYOMING_URI
+        uri = args.wyoming or config.settings.server.wyoming_uri or DEFAULT_WYOMING_URI
+        return cmd_serve(config, uri, out)
     if args.command == "bench":
         from assistant_tools.bench import Models, cmd_bench
         models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)
-        return cmd_bench(config, args.turns, args.json, out, models)
+        return cmd_bench(config, args.turns, args.json, out, models, args.cpus)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)
@@ -111,7 +134,7 @@ def dispatch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # The daemon logs what it does (journald keeps it); one-shot commands stay quiet.
-    quiet = not args.verbose and args.command != "run"
+    quiet = not args.verbose and args.command not in ("run", "serve")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:

@@ -40,6 +40,8 @@ def cmd_transcribe(config: Config, wav: str, as_json: bool, out: TextIO) -> int:
     clip = read_wav(wav, max_seconds=MAX_INPUT_S)
     engines = load_engines(config, llm=False, tts=False)
     text = engines.stt.transcribe(clip.samples)
+    if not text:
+        raise InputError(f"{wav}: no speech was recognized in the recording")
     if as_json:
         out.write(json.dumps({"transcript": text, "engine": engines.stt.name,
                               "seconds": round(clip.seconds, 3)}) + "\n")

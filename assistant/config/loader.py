@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import typing
 from pathlib import Path
 from typing import Any, Mapping
 
-from assistant.config.network import http_peer
+from assistant.config.network import client_uris, split_uri, split_url
 from assistant.config.pins import check_pin_conflicts
 from assistant.config.settings import LlmSettings, Settings
 from assistant.config.yaml_file import read_yaml
@@ -50,21 +51,10 @@ def settings_from_mapping(data: Any, source: str = "config") -> Settings:
     try:
         settings = _build(Settings, data, "")
         check_pin_conflicts(settings)
-        check_llm_server(settings.llm)
+        _check_network(settings)
         return settings
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-
-
-def check_llm_server(llm: LlmSettings) -> None:
-    """engine openai needs a server's http(s) URL and the model to ask it for."""
-    if llm.url is not None:
-        http_peer(llm.url, "llm.url")
-    if llm.engine != "openai":
-        return
-    for key, example in (("url", "http://192.168.1.20:8080/v1"), ("remote_model", "llama3.2")):
-        if not getattr(llm, key):
-            raise ConfigError(f"llm.{key}: required when llm.engine is openai; set it, e.g. llm.{key}: {example}")
 
 
 def _build(cls: type, data: Any, prefix: str):
@@ -128,6 +118,11 @@ def _check_range(value: Any, key: str, meta: Mapping[str, Any]):
     choices, lo, hi = meta.get("choices"), meta.get("lo"), meta.get("hi")
     items = value if isinstance(value, tuple) else (value,)
     for item in items:
+        if meta.get("uri"):
+            try:
+                split_uri(item)
+            except ValueError as exc:
+                raise ConfigError(f"{key}: {exc}") from None
         if choices is not None and item not in choices:
             raise ConfigError(f"{key}: {_show(item)} is not allowed; choose one of {', '.join(map(str, choices))}")
         if isinstance(item, float) and not math.isfinite(item):  # .nan passes every comparison
@@ -136,6 +131,37 @@ def _check_range(value: Any, key: str, meta: Mapping[str, Any]):
             if (lo is not None and item < lo) or (hi is not None and item > hi):
                 raise ConfigError(f"{key}: {item} is out of range; allowed {lo} to {hi}")
     return value
+
+
+def _check_network(settings: Settings) -> None:
+    """An engine set to wyoming needs its server's URI; server.allow holds addresses or networks."""
+    s = settings
+    named = dict(client_uris(s))
+    for section in ("stt", "tts", "wake"):
+        if getattr(s, section).engine == "wyoming" and f"{section}.wyoming_uri" not in named:
+            raise ConfigError(f"{section}.engine: wyoming needs {section}.wyoming_uri, "
+                              "e.g. tcp://192.168.1.20:10300")
+    for i, item in enumerate(s.server.allow):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"server.allow[{i}]: {item!r} is not an IP address or network; "
+                              "write e.g. 192.168.1.20 or 192.168.1.0/24") from None
+    _check_llm_server(s.llm)
+
+
+def _check_llm_server(llm: LlmSettings) -> None:
+    """engine openai needs a server's http(s) URL and the model to ask it for."""
+    if llm.url is not None:
+        try:
+            split_url(llm.url)
+        except ValueError as exc:
+            raise ConfigError(f"llm.url: {exc}") from None
+    if llm.engine != "openai":
+        return
+    for key, example in (("url", "http://192.168.1.20:8080/v1"), ("remote_model", "llama3.2")):
+        if not getattr(llm, key):
+            raise ConfigError(f"llm.{key}: required when llm.engine is openai; set it, e.g. llm.{key}: {example}")
 
 
 def _show(value: Any) -> str:

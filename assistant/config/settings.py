@@ -13,9 +13,9 @@ FIRST_PIECE_CHARS = 24
 """Default longest first piece of a reply (tts.first_piece_chars): speech starts once it is written."""
 
 
-def limit(default, *, lo=None, hi=None, choices=None):
-    """A dataclass field with the bounds the config validator enforces."""
-    meta = {"lo": lo, "hi": hi, "choices": choices}
+def limit(default, *, lo=None, hi=None, choices=None, uri=False):
+    """A dataclass field with the bounds the config validator enforces (``uri``: a Wyoming URI)."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "uri": uri}
     if isinstance(default, (list, dict)):
         raise TypeError("use tuples for sequence defaults")
     return field(default=default, metadata=meta)
@@ -29,8 +29,8 @@ class ModelsSettings:
 
 @dataclass(frozen=True)
 class SttSettings:
-    engine: str = limit("auto", choices=("auto", "vosk", "whisper"))
-    """auto uses vosk when stt.model is installed, else faster-whisper with stt.fallback_model."""
+    engine: str = limit("auto", choices=("auto", "vosk", "whisper", "wyoming"))
+    """auto uses vosk when stt.model is installed, else faster-whisper with stt.fallback_model; wyoming: a server."""
     model: str = "vosk-model-small-en-us-0.15"
     """Catalog name or path of the speech model (a vosk folder, or a whisper folder for engine whisper)."""
     fallback_model: str = "whisper-tiny.en"
@@ -41,6 +41,8 @@ class SttSettings:
     """Whisper beam width: 1 is greedy and fastest, 5 is clearly more accurate."""
     window_s: float = limit(10.0, lo=5.0, hi=30.0)
     """Shortest window whisper decodes a question in; 30 is whisper's own, slowest window."""
+    wyoming_uri: Optional[str] = limit(None, uri=True)
+    """Wyoming speech-to-text server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,12 @@ class TtsSettings:
     """Piper's random variation of pace and tone; false speaks a text the same way every time."""
     first_piece_chars: int = limit(FIRST_PIECE_CHARS, lo=10, hi=120)
     """Longest first piece of a reply: speech starts once it is written and synthesized."""
+    engine: str = limit("piper", choices=("piper", "wyoming"))
+    """piper: the local voice (tts.voice); wyoming: a Wyoming text-to-speech server."""
+    wyoming_uri: Optional[str] = limit(None, uri=True)
+    """Wyoming text-to-speech server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
+    wyoming_voice: Optional[str] = None
+    """Voice the Wyoming server speaks with (a name it lists); empty: its default voice."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,8 @@ class AudioSettings:
 
 @dataclass(frozen=True)
 class WakeSettings:
-    engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "none"))
-    """auto: vosk grammar when the vosk model is installed, else VAD-gated whisper; none: button only."""
+    engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "wyoming", "none"))
+    """auto: vosk grammar if its model is installed, else VAD-gated whisper; wyoming: a server; none: button only."""
     phrases: tuple[str, ...] = ("hey computer",)
     """Phrases that wake the assistant (lower case words)."""
     threshold: float = limit(0.5, lo=0.0, hi=1.0)
@@ -141,6 +149,8 @@ class WakeSettings:
     """After a detection, ignore further detections for this long."""
     during_speech: bool = False
     """Listen for the wake word while the assistant speaks (barge-in); only with an echo-cancelled mic."""
+    wyoming_uri: Optional[str] = limit(None, uri=True)
+    """Wyoming wake-word server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +237,8 @@ class TimeoutSettings:
     """Longest speech-to-text may take on one question."""
     tts_s: float = limit(30.0, lo=1.0, hi=600.0)
     """Longest text-to-speech may take on one piece of the reply."""
+    connect_s: float = limit(3.0, lo=0.1, hi=60.0)
+    """Longest wait to connect to a network server (Wyoming, the LLM's)."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,14 @@ class DebugSettings:
     """Folder for debug recordings of transcripts and replies; empty: nothing is written."""
     record_max_mb: float = limit(10.0, lo=0.1, hi=10000)
     """Size cap of the recordings: the current file and one rotated file share it."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    wyoming_uri: Optional[str] = limit(None, uri=True)
+    """Offer wake word, speech-to-text and voice as Wyoming services here (`run` and `serve`); empty: off."""
+    allow: tuple[str, ...] = ()
+    """Client addresses or networks the service's firewall lets in when the server listens beyond loopback."""
 
 
 @dataclass(frozen=True)
@@ -267,3 +287,5 @@ class Settings:
     """Per-stage time limits (the LLM's is llm.timeout_s)."""
     debug: DebugSettings = DebugSettings()
     """Opt-in debug recording; off by default so no conversation reaches the disk."""
+    server: ServerSettings = ServerSettings()
+    """Opt-in Wyoming services for Home Assistant; off by default (no socket is opened)."""

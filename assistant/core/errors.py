@@ -62,6 +62,18 @@ class TtsError(AssistantError):
     exit_code = EX_SOFTWARE
 
 
+class WakeError(AssistantError):
+    """The wake-word engine failed (a remote one cannot be reached)."""
+
+    exit_code = EX_UNAVAILABLE
+
+
+class ServerError(AssistantError):
+    """The Wyoming server cannot listen on its address."""
+
+    exit_code = EX_UNAVAILABLE
+
+
 class FetchError(AssistantError):
     """A model download failed or its checksum did not match."""
 

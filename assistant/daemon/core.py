@@ -29,7 +29,7 @@ from assistant.daemon.playback import Playback
 from assistant.daemon.read_ahead import ReadAhead
 from assistant.daemon.router import AudioRouter
 from assistant.daemon.sdnotify import watchdog_interval_s
-from assistant.daemon.supervisor import DeviceEvents, DeviceSupervisor
+from assistant.daemon.supervisor import DEVICE_ERRORS, DeviceEvents, DeviceSupervisor
 from assistant.daemon.timers import Timers, apply_intent
 from assistant.daemon.turn import Chat, TurnRunner
 from assistant.llm.fallback import FallbackLlm
@@ -46,9 +46,10 @@ class Daemon:
         self.wake, self.responder, self.notifier, self.clock = wake, responder, notifier, clock
         self.llm, self.turns_left = engines.llm, turns
         self.phases = PhaseMachine()
+        # In this order: whoever hears of the new phase from the event log sees it on the LEDs too.
         self.phases.subscribe(self._entered)
-        self.phases.subscribe(lambda phase, data: events.emit(phase.value, **data))
         self.feedback = StatusFeedback(leds, notifier, self.phases, events)
+        self.phases.subscribe(lambda phase, data: events.emit(phase.value, **data))
         self.heap_trim: asyncio.Future | None = None
         """Freed memory being given back since the daemon last became idle."""
         self.stt_pool = StagePool("stt", SttError)
@@ -67,7 +68,7 @@ class Daemon:
                                   speaker, events, self.fail)
         self.timers = Timers(self.router.timer_due)
         self.supervisor = DeviceSupervisor(mic, speaker, clock, notifier, DeviceEvents(
-            lost=self._device_lost, restored=self._device_restored, gave_up=self._device_gone))
+            lost=self._device_lost, restored=self._device_restored, gave_up=self._device_gone), wake=wake)
 
     @property
     def phase(self) -> Phase | None:
@@ -79,10 +80,10 @@ class Daemon:
     async def run(self) -> int:
         """Start the audio, report ready, serve until stopped or the turns are done."""
         self._attach(asyncio.get_running_loop())
-        for which, device in (("speaker", self.speaker), ("mic", self.mic)):
+        for which in list(self.supervisor.devices):
             try:
-                device.start()
-            except AudioDeviceError as exc:  # e.g. the USB mic is not plugged in yet
+                await self.supervisor.open(which)
+            except DEVICE_ERRORS as exc:  # e.g. the USB mic is not plugged in yet
                 self.supervisor.lost(which, str(exc))
         self.router.mic_rate(self.mic.rate)
         tasks = [self._task(self.supervisor.watch(), "devices")]
@@ -110,6 +111,8 @@ class Daemon:
         self.mic.on_error = lambda msg: loop.call_soon_threadsafe(supervisor.lost, "mic", msg)
         self.speaker.on_error = lambda msg: loop.call_soon_threadsafe(supervisor.lost, "speaker", msg)
         self.speaker.on_played = lambda n, loud_at: loop.call_soon_threadsafe(self.playback.on_played, n, loud_at)
+        if "wake" in supervisor.devices:
+            self.wake.on_error = lambda msg: loop.call_soon_threadsafe(supervisor.lost, "wake", msg)
         if isinstance(self.llm, FallbackLlm):  # llm_fallback / llm_remote_back, from the model's thread
             self.llm.watch(lambda kind, data: loop.call_soon_threadsafe(
                 functools.partial(self.events.emit, kind, **data)))
@@ -147,8 +150,8 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.feedback.off()
-        self.mic.close()
-        self.speaker.close()
+        for device in reversed(self.supervisor.devices.values()):  # wake, mic, speaker
+            device.close()
         self.speaker.save()
         self.responder.close()
         if isinstance(self.llm, FallbackLlm):
@@ -209,7 +212,8 @@ class Daemon:
 
     def _device_gone(self, which: str) -> None:
         self.exit_code = EX_TEMPFAIL
-        self.fail(f"the {which} did not come back; exiting so systemd restarts the assistant", stage=which)
+        what = "wake-word server" if which == "wake" else which
+        self.fail(f"the {what} did not come back; exiting so systemd restarts the assistant", stage=which)
         self.request_stop(f"{which} lost")
 
     def apply_settings(self, new) -> None:

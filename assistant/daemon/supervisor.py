@@ -1,10 +1,10 @@
 """Keeps the microphone and speaker working: notices a lost device, re-opens it with back-off.
 
-A USB microphone that is pulled, a sound card that stops: the daemon says so once,
-shows the error LEDs, and tries again after 0.5, 1, 2, 4 and 8 s. If the device is
-still gone, it exits with EX_TEMPFAIL (75) so systemd restarts it with a fresh
-PortAudio device list (PortAudio only sees new devices when it starts). It also feeds
-systemd's watchdog, but only while microphone audio keeps arriving.
+A USB microphone that is pulled, a sound card that stops, a Wyoming wake-word server that
+went away: the daemon says so once, shows the error LEDs, and tries again after 0.5, 1, 2,
+4 and 8 s. If the device is still gone, it exits with EX_TEMPFAIL (75) so systemd restarts
+it with a fresh PortAudio device list (PortAudio only sees new devices when it starts). It
+also feeds systemd's watchdog, but only while microphone audio keeps arriving.
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from assistant.core.errors import AudioDeviceError
+from assistant.core.errors import AudioDeviceError, WakeError
+from assistant.wake.base import is_remote
 
 log = logging.getLogger(__name__)
 
 REOPEN_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 MIC_STALL_S = 5.0  # no microphone block for this long: the stream is dead (callbacks report most losses sooner)
 SPEAKER_STALL_S = 2.0  # queued audio not taken for this long: the output is dead
+DEVICE_ERRORS = (AudioDeviceError, WakeError)
+"""What a device that cannot be opened raises."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,10 @@ class DeviceSupervisor:
     """Watches the audio devices, restores them, and feeds the watchdog while audio flows."""
 
     def __init__(self, mic, speaker, clock, notifier, tell: DeviceEvents,
-                 delays: tuple[float, ...] = REOPEN_DELAYS_S) -> None:
-        self.devices = {"mic": mic, "speaker": speaker}
+                 delays: tuple[float, ...] = REOPEN_DELAYS_S, wake=None) -> None:
+        self.devices = {"speaker": speaker, "mic": mic}
+        if is_remote(wake):  # a wake-word server is watched like a device
+            self.devices["wake"] = wake
         self.clock, self.notifier, self.tell, self.delays = clock, notifier, tell, delays
         self.recovering: set[str] = set()
         self.closed = False
@@ -48,6 +53,14 @@ class DeviceSupervisor:
         self.last_audio_at = clock.now()
         """When the latest microphone block arrived."""
         self._speaker_mark = (0, clock.now())  # (played_total, when it last moved)
+
+    async def open(self, which: str) -> None:
+        """Start a device; a wake-word server is connected to off the loop (it may take a while)."""
+        device = self.devices[which]
+        if which == "wake":
+            await asyncio.get_running_loop().run_in_executor(None, device.start)
+        else:
+            device.start()
 
     def audio_arrived(self, at: float) -> None:
         """A microphone block arrived: the microphone is alive, however busy the analysis is."""
@@ -68,8 +81,8 @@ class DeviceSupervisor:
             await asyncio.sleep(delay)
             device.close()
             try:
-                device.start()
-            except AudioDeviceError as exc:
+                await self.open(which)
+            except DEVICE_ERRORS as exc:
                 log.warning("%s (attempt %d of %d)", exc, attempt, len(self.delays))
                 continue
             self.recovering.discard(which)

@@ -30,8 +30,9 @@ from assistant.llm.base import Token
 
 POLL_S = 0.02
 """How often a request looks at its cancel flag and deadline (``stop`` wakes it at once)."""
-CONNECT_S = 2.0
-"""Longest a connection may take to open: a host that is off answers nothing at all."""
+CONNECT_S = 3.0
+"""Longest a connection may take to open by default (timeouts.connect_s): a host that is off
+answers nothing at all."""
 CLOSE_WAIT_S = 2.0
 """Longest a finished stream waits for its connection to be closed."""
 CHARS_PER_TOKEN = 3
@@ -109,8 +110,8 @@ class OpenAiChat:
     shares_cpu = False
     """The server computes: piper need not take turns with it on this machine's CPU."""
 
-    def __init__(self, settings: LlmSettings, api_key: str | None = None) -> None:
-        self.settings = settings
+    def __init__(self, settings: LlmSettings, api_key: str | None = None, connect_s: float = CONNECT_S) -> None:
+        self.settings, self.connect_s = settings, connect_s
         self.url = (settings.url or "").rstrip("/")
         self.model_path = Path(settings.remote_model or "remote")
         self.where = f"llm.url {self.url}"
@@ -125,7 +126,7 @@ class OpenAiChat:
     async def _open(self, headers: dict) -> httpx2.AsyncClient:
         # No read limit (the deadlines are ours); trust_env=False: no proxy from the
         # environment may divert a LAN address.
-        limits = httpx2.Timeout(None, connect=CONNECT_S, write=CONNECT_S, pool=CONNECT_S)
+        limits = httpx2.Timeout(None, connect=self.connect_s, write=self.connect_s, pool=self.connect_s)
         return httpx2.AsyncClient(base_url=self.url + "/", headers=headers, timeout=limits, trust_env=False)
 
     def stream(self, messages: list[dict], max_tokens: int | None = None,
@@ -172,7 +173,7 @@ class OpenAiChat:
         """Whether the server answers GET /models (every OpenAI-compatible server has it)."""
         async def probe() -> bool:
             try:
-                return (await self._client.get("models", timeout=CONNECT_S)).status_code == 200
+                return (await self._client.get("models", timeout=self.connect_s)).status_code == 200
             except httpx2.TransportError:
                 return False
 

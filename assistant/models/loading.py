@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 from assistant.config.loader import Config
 from assistant.config.network import api_key
@@ -27,19 +29,23 @@ log = logging.getLogger(__name__)
 def load_stt(config: Config, choice: ModelChoice | None = None) -> SpeechToText:
     """The speech-to-text engine for this config."""
     choice = choice or choose_stt(config)
+    s = config.settings
     if choice.note:
         log.info("speech-to-text: %s", choice.note)
+    if choice.engine == "wyoming":
+        from assistant.stt.wyoming import WyomingSpeechToText
+
+        return WyomingSpeechToText(choice.uri, s.stt.language, s.timeouts.connect_s, s.timeouts.stt_s)
     if choice.engine == "vosk":
         from assistant.stt.vosk import VoskTranscriber
 
         return VoskTranscriber(choice.path)
     from assistant.stt.whisper import WhisperTranscriber
 
-    s = config.settings.stt
     # CTranslate2's default of 4 threads oversubscribes a 2-core board (0.63 s a pass here
     # against 0.57 s with one thread per physical core).
-    return WhisperTranscriber(choice.path, language=s.language, beam_size=s.beam_size,
-                              threads=performance_cores(), window_s=s.window_s)
+    return WhisperTranscriber(choice.path, language=s.stt.language, beam_size=s.stt.beam_size,
+                              threads=performance_cores(), window_s=s.stt.window_s)
 
 
 def load_local_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel:
@@ -57,15 +63,21 @@ def load_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel
         return load_local_llm(config, choice)
     from assistant.llm.openai import OpenAiChat  # httpx2 takes 0.4 s to import: only when used
 
-    remote = OpenAiChat(s, api_key(config.settings, config.base_dir))
+    remote = OpenAiChat(s, api_key(config.settings, config.base_dir), config.settings.timeouts.connect_s)
     return FallbackLlm(remote, load_local_llm(config, choice)) if s.fallback else remote
 
 
 def load_tts(config: Config, choice: ModelChoice | None = None) -> TextToSpeech:
     """The voice for this config."""
+    choice = choice or choose_tts(config)
+    s = config.settings
+    if choice.engine == "wyoming":
+        from assistant.tts.wyoming import WyomingTextToSpeech
+
+        return WyomingTextToSpeech(choice.uri, s.tts.wyoming_voice, s.timeouts.connect_s, s.timeouts.tts_s)
     from assistant.tts.piper import PiperTts
 
-    return PiperTts((choice or choose_tts(config)).path, config.settings.tts)
+    return PiperTts(choice.path, s.tts)
 
 
 @dataclass
@@ -101,10 +113,17 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
     return Engines(settings=config.settings, **loaded)
 
 
-def load_wake(config: Config, stt: SpeechToText) -> WakeDetector | None:
-    """The wake detector for this config, built on the loaded recognizer where it can be."""
+def wake_factory(config: Config, stt: SpeechToText) -> Callable[[], WakeDetector | None]:
+    """Makes fresh wake detectors for this config, all built on one loaded recognizer
+    (whisper is loaded for the transcript matcher when ``stt`` is not whisper)."""
     s = config.settings
     if resolve_engine(s.wake.engine, stt.name) == "vad-whisper" and stt.name != "whisper":
         path = resolve_model(s.stt.fallback_model, "stt", config.models_dir, load_catalog())
         stt = load_stt(config, ModelChoice("whisper", path))
-    return make_wake_detector(s.wake, stt, vad_threshold=s.endpoint.vad_threshold)
+    return partial(make_wake_detector, s.wake, stt, vad_threshold=s.endpoint.vad_threshold,
+                   connect_s=s.timeouts.connect_s)
+
+
+def load_wake(config: Config, stt: SpeechToText) -> WakeDetector | None:
+    """The wake detector for this config, built on the loaded recognizer where it can be."""
+    return wake_factory(config, stt)()

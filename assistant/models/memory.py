@@ -121,6 +121,8 @@ def _folder_bytes(path: Path) -> int:
 
 def speech_model_mb(engine: str, path: Path) -> int:
     """A loaded speech model: whisper's model.bin x 1.3 plus working buffers, vosk's folder x 2."""
+    if engine == "wyoming":
+        return 0  # on another machine
     if engine == "whisper":
         weights = path / "model.bin" if path.is_dir() else path
         return _mb(weights.stat().st_size * WHISPER_FACTOR) + WHISPER_WORK_MB
@@ -150,8 +152,9 @@ def _estimate(config: Config, catalog: Catalog, stt: bool, llm: bool, tts: bool)
         choice = choose_stt(config, catalog)
         stt_mb = speech_model_mb(choice.engine, choice.path)
         wake_mb = _wake_mb(config, catalog, choice.engine)
-    if tts:
-        tts_mb = _mb(choose_tts(config, catalog).path.stat().st_size * TTS_FACTOR)
+    voice = choose_tts(config, catalog) if tts else None
+    if voice is not None and voice.engine != "wyoming":
+        tts_mb = _mb(voice.path.stat().st_size * TTS_FACTOR)
     estimate = MemoryEstimate(s.llm.model if llm else "", s.llm.context, weights, kv, compute,
                               stt_mb, tts_mb, wake_mb, PROCESS_MB)
     return estimate, info

@@ -17,11 +17,18 @@ class ModelChoice:
     """Which engine and model file a stage will use."""
 
     engine: str
-    """Engine name: vosk, whisper, llama or piper."""
+    """Engine name: vosk, whisper, llama, piper or wyoming."""
     path: Path
-    """The installed model file or folder."""
+    """The installed model file or folder (empty for a Wyoming server)."""
     note: str = ""
     """Why this choice was made, when it is a fallback."""
+    uri: str = ""
+    """The Wyoming server's URI (engine wyoming)."""
+
+    @property
+    def where(self) -> str:
+        """The model file, or the server, for reports."""
+        return self.uri or str(self.path)
 
 
 STT_NEEDS = {"whisper": "model.bin and tokenizer.json", "vosk": "an am/ folder"}
@@ -48,6 +55,8 @@ def stt_engine_of(ref: str, path: Path, catalog, configured: str = "auto", key: 
 def choose_stt(config: Config, catalog=None) -> ModelChoice:
     """vosk when its model is installed (engine auto or vosk), otherwise whisper."""
     s = config.settings.stt
+    if s.engine == "wyoming":
+        return ModelChoice("wyoming", Path(), uri=s.wyoming_uri)
     catalog = catalog or load_catalog()
     try:
         path = resolve_model(s.model, "stt", config.models_dir, catalog)
@@ -81,6 +90,8 @@ def choose_llm(config: Config, catalog=None) -> ModelChoice:
 
 
 def choose_tts(config: Config, catalog=None) -> ModelChoice:
-    """The Piper voice behind tts.voice."""
+    """The Piper voice behind tts.voice, or the Wyoming server of engine wyoming."""
+    if config.settings.tts.engine == "wyoming":
+        return ModelChoice("wyoming", Path(), uri=config.settings.tts.wyoming_uri)
     path = resolve_model(config.settings.tts.voice, "tts", config.models_dir, catalog or load_catalog())
     return ModelChoice("piper", path)

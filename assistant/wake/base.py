@@ -8,7 +8,7 @@ refractory period do not depend on wall time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 
@@ -42,6 +42,24 @@ class WakeDetector(Protocol):
 
     def reset(self) -> None:
         """Drop buffered audio, engine state and the refractory period (the sample count carries on)."""
+
+
+class RemoteWakeDetector(WakeDetector, Protocol):
+    """A detector on another machine: the daemon opens it, and re-opens it when it is lost."""
+
+    on_error: Optional[Callable[[str], None]]
+    """Called once, from any thread, when the connection is lost."""
+
+    def start(self) -> None:
+        """Connect and begin detecting; WakeError when the server cannot be reached."""
+
+    def close(self) -> None:
+        """Stop detecting and disconnect."""
+
+
+def is_remote(wake) -> bool:
+    """True for a detector the daemon must open and watch like a device."""
+    return wake is not None and callable(getattr(wake, "start", None))
 
 
 class Refractory:

@@ -17,15 +17,21 @@ def resolve_engine(configured: str, stt_engine: str) -> str:
     return "vosk" if stt_engine == "vosk" else "vad-whisper"
 
 
-def make_wake_detector(settings: WakeSettings, stt=None, *, vad_threshold: float = 0.5) -> Optional[WakeDetector]:
+def make_wake_detector(settings: WakeSettings, stt=None, *, vad_threshold: float = 0.5,
+                       connect_s: float = 3.0) -> Optional[WakeDetector]:
     """The detector for ``settings.engine`` (None for engine none).
 
     ``stt`` is the loaded recognizer the detector may build on: a vosk one for grammar
     spotting, a whisper one (anything with ``words``) for the transcript matcher.
+    ``connect_s`` bounds the connection to a Wyoming server (engine wyoming).
     """
     engine = resolve_engine(settings.engine, getattr(stt, "name", ""))
     if engine == "none":
         return None
+    if engine == "wyoming":
+        from assistant.wake.wyoming import WyomingWakeDetector
+
+        return WyomingWakeDetector(settings.wyoming_uri, settings, connect_s)
     if engine == "vosk":
         if getattr(stt, "name", "") != "vosk":
             raise ModelError("wake.engine vosk needs the vosk model (stt.model) installed; "

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_bench_reports_every_figure():
-    proc = subprocess.run(ASSISTANT + ["bench", "--turns", "1", "--json"], capture_output=True,
+    proc = subprocess.run(ASSISTANT + ["bench", "--turns", "1", "--json", "--cpus", "1"], capture_output=True,
                           text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
@@ -28,7 +28,10 @@ def test_bench_reports_every_figure():
     assert r["token_ms"]["daemon"] > 0 and r["token_ms"]["raw"] > 0
     assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
     assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
-    assert r["turns"] == 1
+    assert r["turns"] == 1 and len(r["cpus"]) == 1  # pinned to one CPU
+    to_audio, turn_cpu = r["cpu_per_turn_s"]["to_first_audio"], r["cpu_per_turn_s"]["whole_turn"]
+    assert {"stt", "llm", "tts"} <= set(turn_cpu) and turn_cpu["llm"] > 0 and turn_cpu["tts"] > 0
+    assert 0 < to_audio["total"] <= turn_cpu["total"]
     [turn] = r["per_turn"]
     assert turn["ttfa_s"] == r["ttfa_s"]["median"] and turn["heard"] == r["transcripts"][0]
     assert turn["needed_silence_s"] == r["stages_median_s"]["endpoint_silence"]
@@ -36,4 +39,5 @@ def test_bench_reports_every_figure():
     print_table(r, table)  # the command's output without --json, from the same figures
     assert f"ttfa_ratio                            {r['ttfa_ratio']}" in table.getvalue()
     assert f"{turn['ttfa_s']:.3f} s" in table.getvalue().split("per turn")[1]
+    assert f"llm {turn_cpu['llm']}" in table.getvalue()
     assert 0.35 <= r["stages_median_s"]["endpoint_silence"] <= 0.6  # confident_silence_s .. silence_s

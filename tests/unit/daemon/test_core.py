@@ -19,8 +19,11 @@ def phases_of(rig) -> list[str]:
 
 
 def test_a_question_goes_through_every_phase_and_the_leds_and_status_follow():
+    seen_lit = []
+
     async def main():
         rig = await start_rig()
+        rig.daemon.events.subscribe(lambda e: e.type in PHASES and seen_lit.append((e.type, rig.leds.shown[-1])))
         await rig.ask()
         done = await rig.until("turn_done")
         await rig.until("idle", after=rig.events.index(done))
@@ -28,6 +31,7 @@ def test_a_question_goes_through_every_phase_and_the_leds_and_status_follow():
 
     rig, code = asyncio.run(main())
     assert code == 0
+    assert seen_lit and all(phase == lit for phase, lit in seen_lit)  # lit before anyone hears of the phase
     assert phases_of(rig) == ["idle", "listening", "thinking", "speaking", "idle"]
     assert rig.of("transcript")[0].data["text"] == "what is the capital of france?"
     assert " ".join(rig.tts.spoken) == "Paris is the capital of France."

@@ -15,9 +15,9 @@ from assistant.cli.check import _memory_finding
 from assistant.config.loader import load_config
 from assistant.config.settings import LlmSettings
 from assistant.core.errors import ConfigError, ModelError
+from assistant.core.meminfo import available_memory, available_memory_mb, cgroup_limit_mb
 from assistant.models import memory as memory_budget
 from assistant.models.gguf import read_gguf_info
-from assistant.core.meminfo import available_memory, available_memory_mb, cgroup_limit_mb
 from assistant.models.memory import (
     NotEnoughMemory,
     check_fits,

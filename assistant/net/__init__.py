@@ -1,0 +1,1 @@
+"""Network clients, used only when a network feature is configured (all are off by default)."""
