@@ -5,8 +5,8 @@ httpx2's read timeout cannot tell a slow prompt from a stalled server (any byte 
 a keep-alive comment too), so the time limits are kept here: the first token within
 llm.first_token_timeout_s, each next one within llm.token_timeout_s. Stopping closes the
 connection: that is what makes a server stop generating (one that is merely no longer read
-from writes the whole answer). The requests run on an asyncio loop of their own; the
-caller's thread only takes tokens from a queue.
+from writes the whole answer). The requests run on the network clients' asyncio loop
+(assistant.net.loop); the caller's thread only takes tokens from a queue.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import httpx2
 from assistant.config.settings import LlmSettings
 from assistant.core.errors import EX_UNAVAILABLE, LlmError
 from assistant.llm.base import Token
+from assistant.net.loop import shared_loop
 
 POLL_S = 0.02
 """How often a request looks at its cancel flag and deadline (``stop`` wakes it at once)."""
@@ -118,10 +119,9 @@ class OpenAiChat:
         self._requests: dict[int, _Request] = {}
         self._worker_id: int | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="remote-llm", initializer=self._mark_worker)
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._loop.run_forever, name="remote-llm-io", daemon=True).start()
+        self._net = shared_loop()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client: httpx2.AsyncClient = self._on_loop(self._open(headers)).result()
+        self._client: httpx2.AsyncClient = self._net.run(self._open(headers))
 
     async def _open(self, headers: dict) -> httpx2.AsyncClient:
         # No read limit (the deadlines are ours); trust_env=False: no proxy from the
@@ -135,7 +135,7 @@ class OpenAiChat:
         fails. ``stop(cancel)`` (or closing the iterator) closes the connection at once."""
         request = _Request(cancel or threading.Event())
         self._requests[id(request.cancel)] = request
-        served = self._on_loop(self._serve(request, self._body(messages, max_tokens)))
+        served = self._net.spawn(self._serve(request, self._body(messages, max_tokens)))
         try:
             while (item := request.out.get()) is not _END:
                 if isinstance(item, Exception):
@@ -177,7 +177,7 @@ class OpenAiChat:
             except httpx2.TransportError:
                 return False
 
-        return self._on_loop(probe()).result()
+        return self._net.run(probe())
 
     def call(self, fn, *args):
         """``fn(*args)`` on the model's own thread; its result."""
@@ -190,24 +190,19 @@ class OpenAiChat:
         return self._worker.submit(fn, *args)
 
     def close(self) -> None:
-        """Let the threads end once idle; the connections are closed."""
+        """Let the model's thread end once idle; the connections are closed."""
         self._worker.shutdown(wait=False, cancel_futures=True)
-        if self._loop.is_running():
-            try:
-                self._on_loop(self._client.aclose()).result(CLOSE_WAIT_S)
-            except FutureTimeout:
-                pass
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        try:
+            self._net.run(self._client.aclose(), CLOSE_WAIT_S)
+        except TimeoutError:
+            pass
 
     def _mark_worker(self) -> None:
         self._worker_id = threading.get_ident()
 
-    def _on_loop(self, coro) -> Future:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
-
     def _wake(self, request: _Request) -> None:
         if request.wake is not None:
-            self._loop.call_soon_threadsafe(request.wake.set)
+            self._net.call(request.wake.set)
 
     def _body(self, messages: list[dict], max_tokens: int | None) -> dict:
         s = self.settings  # only standard fields: OpenAI itself refuses unknown ones
