@@ -39,16 +39,36 @@ NO_WAKE_SPEECH = ("The weather has been mild this week, with a little rain on Tu
                   "sunshine most afternoons. The garden is doing well and the tomatoes are almost ripe.")
 
 
-def bench_config(config: Config, llm=None, stt=None, voice=None) -> Config:
+@dataclasses.dataclass(frozen=True)
+class Models:
+    """What `assistant bench` measures instead of the configured models (None: as configured)."""
+
+    llm: str | None = None
+    """Another local LLM (catalog name or path)."""
+    stt: str | None = None
+    """Another speech model."""
+    voice: str | None = None
+    """Another voice."""
+    llm_url: str | None = None
+    """An OpenAI-compatible server's /v1 address: its model answers (no local fallback)."""
+    remote_model: str | None = None
+    """The model to ask that server for (default llm.remote_model, else "default")."""
+
+
+def bench_config(config: Config, models: Models = Models()) -> Config:
     """The user's config with the bench's overrides: fresh conversations, no chimes."""
     data = dataclasses.asdict(config.settings)
     data["conversation"].update(followup_window_s=0, keep_history_s=0)
     data["sounds"].update(wake=False, error=False)
-    for section, key, value in (("llm", "model", llm), ("stt", "model", stt), ("tts", "voice", voice)):
+    for section, key, value in (("llm", "model", models.llm), ("stt", "model", models.stt),
+                                ("tts", "voice", models.voice)):
         if value:
             data[section][key] = value
-    if stt:
+    if models.stt:
         data["stt"]["engine"] = "auto"
+    if models.llm_url:  # the server alone: a fallback would blur what is measured
+        remote = models.remote_model or data["llm"]["remote_model"] or "default"
+        data["llm"].update(engine="openai", url=models.llm_url, remote_model=remote, fallback=False)
     return Config(settings_from_mapping(data), config.path)
 
 
@@ -81,13 +101,18 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
             walls.append(done.data["tokens_per_s_wall"])
             steps.append(done.data["token_ms"])
         await driver.wait_for("idle", before)
-        if done.data.get("tokens_per_s"):
+        if done.data.get("tokens_per_s") and in_process(engines):
             paired.append((done.data["tokens_per_s"], await raw_beside(driver, engines, config, heard[-1])))
     sampler.stop()
     await driver.stop()
     wake = driver.daemon.wake.name if driver.daemon.wake else "none"
     return {"ttfa": ttfa, "speeds": speeds, "walls": walls, "steps": steps, "heard": heard, "wake": wake,
             "paired": paired, "needed": needed, "cpu": cpu, **idle}
+
+
+def in_process(engines) -> bool:
+    """Whether the LLM runs here (llama.cpp), so llama-cpp-python alone can be timed beside it."""
+    return engines.llm.name == "llama"
 
 
 async def raw_beside(driver, engines, config, heard: str) -> list[float]:
@@ -140,9 +165,9 @@ def wake_engine_idle(config: Config, engines, engine: str, no_wake, workdir: Pat
     return asyncio.run(run())
 
 
-def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dict:
+def run_bench(config: Config, turns: int, models: Models = Models()) -> dict:
     """Everything `assistant bench` reports, as one dict."""
-    config = bench_config(config, llm, stt, voice)
+    config = bench_config(config, models)
     s = config.settings
     engines = load_engines(config)
     spoken = {text: piper_clip(engines.tts, text) for text in QUESTIONS[:turns]}  # steady: one per text
@@ -150,7 +175,8 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
     no_wake = piper_clip(engines.tts, NO_WAKE_SPEECH)  # made once, heard by each wake engine
     # llama-cpp-python alone on the prompts the daemon will see, just before and just after
     # its turns (each turn is also paired with a raw run right after it; see raw_beside).
-    prompts = [stt_finalisation(engines.stt, q.samples)[0] for q in questions]
+    # A server's model has no such figure here.
+    prompts = [stt_finalisation(engines.stt, q.samples)[0] for q in questions] if in_process(engines) else []
     raw = {"before": raw_token_times(engines.llm, s.llm.system_prompt, prompts)}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         daemon = asyncio.run(daemon_turns(config, engines, questions, no_wake, Path(tmp)))
@@ -244,11 +270,11 @@ def use_cpus(count: int | None) -> list[int]:
     return allowed[:count]
 
 
-def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None,
+def cmd_bench(config: Config, turns: int, as_json: bool, out, models: Models = Models(),
               cpus: int | None = None) -> int:
     """Entry point of `assistant bench`."""
     used = use_cpus(cpus)
-    result = {**run_bench(config, turns, llm, stt, voice), "cpus": used}
+    result = {**run_bench(config, turns, models), "cpus": used}
     if as_json:
         out.write(json.dumps(result) + "\n")
     else:

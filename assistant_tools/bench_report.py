@@ -36,7 +36,9 @@ def machine_info(config, engines) -> dict:
                     "arch": platform.machine(), "python": platform.python_version()},
         "models": {"stt": f"{engines.stt.name}: {stt_folder.parent.name}/{stt_folder.name}",
                    "llm": engines.llm.model_path.name, "tts": engines.tts.model_path.name,
-                   "llm_threads": engines.llm.threads, "llm_flash_attn": engines.llm.settings.flash_attn},
+                   "llm_engine": engines.llm.name, "llm_url": getattr(engines.llm, "url", None),
+                   "llm_threads": getattr(engines.llm, "threads", None),
+                   "llm_flash_attn": engines.llm.settings.flash_attn},
         "versions": versions,
     }
 

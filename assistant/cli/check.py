@@ -7,12 +7,13 @@ from typing import Callable, TextIO
 
 from assistant.audio.devices import find_device
 from assistant.config.loader import Config
-from assistant.core.errors import EX_CONFIG, EX_FAILURE, AssistantError, AudioDeviceError, ModelError
+from assistant.config.network import api_key
+from assistant.core.errors import EX_CONFIG, EX_FAILURE, EX_UNAVAILABLE, AssistantError, AudioDeviceError, ModelError
 from assistant.core.meminfo import available_memory
 from assistant.models.catalog import load_catalog
-from assistant.models.loading import load_llm, load_stt, load_tts
+from assistant.models.loading import load_local_llm, load_stt, load_tts
 from assistant.models.memory import NotEnoughMemory, check_fits
-from assistant.models.selection import choose_llm, choose_stt, choose_tts
+from assistant.models.selection import choose_llm, choose_stt, choose_tts, uses_local_llm
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,27 @@ def _memory_finding(config: Config, catalog=None) -> Finding:
                    f"({source}; LLM {estimate.llm_mb}, speech and runtime {estimate.others_mb})")
 
 
+def _server_finding(config: Config) -> Finding:
+    """Does the LLM server answer (engine openai)? It is asked for its model list only."""
+    from assistant.llm.openai import OpenAiChat
+
+    s = config.settings.llm
+    try:
+        server = OpenAiChat(s, api_key(config.settings, config.base_dir), config.settings.timeouts.connect_s)
+    except AssistantError as exc:
+        return Finding("fail", "llm.api_key_file", str(exc), exc.exit_code)
+    try:
+        answers = server.reachable()
+    finally:
+        server.close()
+    if answers:
+        return Finding("ok", "llm.url", f"{s.url} answers (it is asked for model {s.remote_model!r})")
+    if s.fallback:
+        return Finding("warn", "llm.url", f"{s.url} does not answer now; llm.model answers until it does")
+    return Finding("fail", "llm.url", f"{s.url} does not answer; start the server or correct llm.url",
+                   EX_UNAVAILABLE)
+
+
 def _device_finding(config: Config, kind: str) -> Finding:
     key = f"audio.{kind}_device"
     spec = getattr(config.settings.audio, f"{kind}_device")
@@ -74,10 +96,12 @@ def run_checks(config: Config) -> list[Finding]:
     findings = [Finding("ok", "config", f"{config.path or 'built-in defaults'} is valid")]
     memory = _memory_finding(config, catalog)
     findings += [memory] + _model_finding("stt.model", choose_stt, load_stt, config, catalog)
+    if config.settings.llm.engine == "openai":
+        findings.append(_server_finding(config))
     if memory.level == "fail":  # loading it could wake the OOM killer
         findings.append(Finding("warn", "llm.model", "not loaded: it does not fit in memory (see memory)"))
-    else:
-        findings += _model_finding("llm.model", choose_llm, load_llm, config, catalog)
+    elif uses_local_llm(config):
+        findings += _model_finding("llm.model", choose_llm, load_local_llm, config, catalog)
     findings += _model_finding("tts.voice", choose_tts, load_tts, config, catalog)
     findings += [_device_finding(config, "input"), _device_finding(config, "output")]
     return findings

@@ -35,7 +35,7 @@ from assistant.core.paths import PROJECT
 from assistant.core.paths import SERVICE_TEMPLATE as TEMPLATE
 from assistant.models.catalog import load_catalog
 from assistant.models.memory import MemoryEstimate, estimate_memory
-from assistant.models.selection import choose_llm, choose_stt, choose_tts
+from assistant.models.selection import choose_llm, choose_stt, choose_tts, uses_local_llm
 
 UNIT_PATH = Path("etc/systemd/system/assistant.service")
 CONFIG_PATH = Path("etc/assistant/config.yaml")
@@ -100,12 +100,12 @@ def plan_service(config: Config, prefix: Path) -> ServicePlan:
     except OSError as exc:
         raise InstallError(f"{TEMPLATE}: cannot read the unit template ({exc.strerror}); "
                            f"install the project with `pip install -e .`") from None
-    model = choose_llm(config).path
+    model = [choose_llm(config).path] if uses_local_llm(config) else []
     memory = memory_max_bytes(service_estimate(config))
     groups = existing_groups(prefix)
     source = config.path or DEFAULT_CONFIG
     project = PROJECT
-    needed = [Path(sys.prefix), Path(sys.base_prefix), project, config.models_dir, model]
+    needed = [Path(sys.prefix), Path(sys.base_prefix), project, config.models_dir, *model]
     hidden = home_paths([p.resolve() for p in needed + _other_models(config)])
     unit = render_unit(template, f"{assistant_command()} --config /{CONFIG_PATH} run", memory, groups,
                        hidden, mlock=config.settings.llm.mlock)

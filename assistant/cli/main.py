@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
+    p.add_argument("--llm-url", metavar="URL", help="bench the model of this OpenAI-compatible server (its /v1 "
+                   "address) instead of the local one")
+    p.add_argument("--remote-model", metavar="NAME",
+                   help="the model to ask that server for (default llm.remote_model)")
     p.add_argument("--cpus", type=positive_int, metavar="N",
                    help="run on N of the CPUs this process may use (CPU affinity), e.g. 1 to see one core's figures")
     modes = p.add_subparsers(dest="bench_mode", metavar="MODE")
@@ -139,8 +143,9 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant_tools.stt_bench import cmd_bench_stt
         return cmd_bench_stt(config, args.quick, args.cache, args.packages, args.settings, args.sets, args.json, out)
     if args.command == "bench":
-        from assistant_tools.bench import cmd_bench
-        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice, args.cpus)
+        from assistant_tools.bench import Models, cmd_bench
+        models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)
+        return cmd_bench(config, args.turns, args.json, out, models, args.cpus)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)

@@ -9,9 +9,9 @@ import typing
 from pathlib import Path
 from typing import Any, Mapping
 
-from assistant.config.network import client_uris, split_uri
+from assistant.config.network import client_uris, split_uri, split_url
 from assistant.config.pins import check_pin_conflicts
-from assistant.config.settings import Settings
+from assistant.config.settings import LlmSettings, Settings
 from assistant.config.yaml_file import read_yaml
 from assistant.core.errors import ConfigError
 from assistant.core.paths import DEFAULT_CONFIG
@@ -147,6 +147,21 @@ def _check_network(settings: Settings) -> None:
         except ValueError:
             raise ConfigError(f"server.allow[{i}]: {item!r} is not an IP address or network; "
                               "write e.g. 192.168.1.20 or 192.168.1.0/24") from None
+    _check_llm_server(s.llm)
+
+
+def _check_llm_server(llm: LlmSettings) -> None:
+    """engine openai needs a server's http(s) URL and the model to ask it for."""
+    if llm.url is not None:
+        try:
+            split_url(llm.url)
+        except ValueError as exc:
+            raise ConfigError(f"llm.url: {exc}") from None
+    if llm.engine != "openai":
+        return
+    for key, example in (("url", "http://192.168.1.20:8080/v1"), ("remote_model", "llama3.2")):
+        if not getattr(llm, key):
+            raise ConfigError(f"llm.{key}: required when llm.engine is openai; set it, e.g. llm.{key}: {example}")
 
 
 def _show(value: Any) -> str:

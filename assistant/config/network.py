@@ -1,4 +1,4 @@
-"""What a configuration connects to over the network, and where it listens.
+"""What a configuration connects to over the network, where it listens, and the key it sends.
 
 Every network feature is off by default: with the shipped config ``peers`` is empty and
 ``listen_address`` is None, and the service keeps PrivateNetwork=yes. The installer opens
@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
 from assistant.config.settings import Settings
+from assistant.core.errors import ConfigError
 
 SCHEMES = ("tcp", "unix")
 """The Wyoming transports the assistant speaks."""
 DEFAULT_WYOMING_URI = "tcp://127.0.0.1:10300"
 """Where `assistant serve` listens when neither --wyoming nor server.wyoming_uri says otherwise."""
+HTTP_PORTS = {"http": 80, "https": 443}
+"""The LLM server's schemes (llm.url) and their default ports."""
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,49 @@ def client_uris(settings: Settings) -> list[tuple[str, str]]:
     return [(key, uri) for key, uri in found if uri]
 
 
+def split_url(url: str) -> tuple[str, int]:
+    """(host, port) of an http:// or https:// URL (llm.url); ValueError saying what to write instead."""
+    example = "write the server's address, e.g. http://192.168.1.20:8080/v1"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{url!r} is not a URL; {example}") from None
+    if parts.scheme not in HTTP_PORTS or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http:// or https:// URL with a host; {example}")
+    return parts.hostname, port or HTTP_PORTS[parts.scheme]
+
+
 def peers(settings: Settings) -> list[tuple[str, int]]:
-    """(host, port) of every TCP peer the configuration connects to; empty by default."""
+    """(host, port) of every TCP peer the configuration connects to: the Wyoming servers and
+    the LLM server (llm.engine openai); empty by default."""
     found = []
     for _key, uri in client_uris(settings):
         end = split_uri(uri)
         if end.scheme == "tcp" and (end.host, end.port) not in found:
             found.append((end.host, end.port))
+    llm = settings.llm
+    if llm.engine == "openai" and llm.url and split_url(llm.url) not in found:
+        found.append(split_url(llm.url))
     return found
+
+
+def api_key(settings: Settings, base_dir: Path) -> str | None:
+    """The key in llm.api_key_file (relative to ``base_dir``, the config's folder); None when
+    no file is configured. Kept out of the YAML so the config can be shown or shared."""
+    name = settings.llm.api_key_file
+    if not name:
+        return None
+    path = base_dir / Path(name).expanduser()
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not text"
+        raise ConfigError(f"llm.api_key_file: cannot read {path} ({why}); "
+                          "create it with the key on one line, readable by the assistant") from None
+    if not key or "\n" in key:
+        raise ConfigError(f"llm.api_key_file: {path} must hold the key on one line; write just the key")
+    return key
 
 
 def listen_address(settings: Settings) -> Optional[tuple[str, int]]:

@@ -9,7 +9,8 @@ from assistant.config.settings import Settings
 # Sections and keys that are read when models, devices or pins are opened.
 RESTART_SECTIONS = {"models", "stt", "tts", "audio", "wake", "button", "leds", "debug", "server"}
 RESTART_LLM_KEYS = {"model", "context", "threads", "threads_batch", "batch", "ubatch", "mmap",
-                    "mlock", "kv_cache_type", "flash_attn", "context_shift"}
+                    "mlock", "kv_cache_type", "flash_attn", "context_shift", "engine", "url",
+                    "remote_model", "api_key_file", "fallback"}
 
 
 def changed_keys(old: Settings, new: Settings) -> list[str]:

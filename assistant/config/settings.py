@@ -49,8 +49,10 @@ class SttSettings:
 
 @dataclass(frozen=True)
 class LlmSettings:
+    engine: str = limit("llama", choices=("llama", "openai"))
+    """llama: the model runs here (llama.cpp); openai: an OpenAI-compatible server at llm.url answers."""
     model: str = "smollm2-135m-instruct-q8_0"
-    """Catalog name or path of a GGUF chat model."""
+    """Catalog name or path of a GGUF chat model (engine openai: the local fallback)."""
     system_prompt: str = (
         "You are a helpful voice assistant. Answer in one or two short spoken sentences."
     )
@@ -87,6 +89,18 @@ class LlmSettings:
     """When the oldest turns are cut, move the cached rest down instead of reading it again."""
     timeout_s: float = limit(60.0, lo=1.0, hi=3600.0)
     """Longest one reply may take before it is cut off."""
+    url: Optional[str] = None
+    """Base URL of the OpenAI-compatible server, up to /v1 (engine openai)."""
+    remote_model: Optional[str] = None
+    """Name of the model the server is asked for (engine openai)."""
+    api_key_file: Optional[str] = None
+    """File holding the server's API key, relative to the config file; empty: no key is sent."""
+    first_token_timeout_s: float = limit(10.0, lo=0.5, hi=600.0)
+    """Longest the server may take to its first token before it counts as too slow."""
+    token_timeout_s: float = limit(5.0, lo=0.5, hi=600.0)
+    """Longest pause between two tokens of the server's reply before it counts as stalled."""
+    fallback: bool = True
+    """Answer with the local llm.model while the server is unreachable or too slow (engine openai)."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +240,7 @@ class TimeoutSettings:
     tts_s: float = limit(30.0, lo=1.0, hi=600.0)
     """Longest text-to-speech may take on one piece of the reply."""
     connect_s: float = limit(3.0, lo=0.1, hi=60.0)
-    """Longest wait to connect to a Wyoming server."""
+    """Longest wait to connect to a network server (Wyoming, the LLM's)."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +266,7 @@ class Settings:
     stt: SttSettings = SttSettings()
     """Speech-to-text."""
     llm: LlmSettings = LlmSettings()
-    """The local language model."""
+    """The language model: in this process, or on a server."""
     tts: TtsSettings = TtsSettings()
     """Text-to-speech."""
     audio: AudioSettings = AudioSettings()

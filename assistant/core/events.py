@@ -26,7 +26,7 @@ EVENT_TYPES = {
     "question_end": ("outcome", "silence_s", "needed_s"), "transcript": ("text",),
     "thinking": (), "reply": ("text",), "speaking": (), "first_audio": (),
     "barge_in": (), "idle": (), "error": ("message",), "intent": ("name",),
-    "timer_fired": (), "stopping": (),
+    "timer_fired": (), "stopping": (), "llm_fallback": ("reason", "message"), "llm_remote_back": (),
 }
 
 

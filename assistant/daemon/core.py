@@ -12,6 +12,7 @@ daemon itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from assistant.daemon.sdnotify import watchdog_interval_s
 from assistant.daemon.supervisor import DEVICE_ERRORS, DeviceEvents, DeviceSupervisor
 from assistant.daemon.timers import Timers, apply_intent
 from assistant.daemon.turn import Chat, TurnRunner
+from assistant.llm.fallback import FallbackLlm
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,9 @@ class Daemon:
         self.speaker.on_played = lambda n, loud_at: loop.call_soon_threadsafe(self.playback.on_played, n, loud_at)
         if "wake" in supervisor.devices:
             self.wake.on_error = lambda msg: loop.call_soon_threadsafe(supervisor.lost, "wake", msg)
+        if isinstance(self.llm, FallbackLlm):  # llm_fallback / llm_remote_back, from the model's thread
+            self.llm.watch(lambda kind, data: loop.call_soon_threadsafe(
+                functools.partial(self.events.emit, kind, **data)))
 
     def _task(self, coro, name: str) -> asyncio.Task:
         """A long-lived task; if it ever dies, the daemon exits for systemd to restart it."""
@@ -149,6 +154,8 @@ class Daemon:
             device.close()
         self.speaker.save()
         self.responder.close()
+        if isinstance(self.llm, FallbackLlm):
+            self.llm.watch(None)  # this loop ends; the model may outlive it (tests, the bench)
         self.stt_pool.close()
         self.listening.audio_pool.close()
 

@@ -184,9 +184,11 @@ class Responder:
     def _paced(self, stream, cancel: threading.Event):
         """Model thread: (token, seconds paused for synthesis so far), each token computed in
         the model's turn on the CPU, until the stream ends or ``cancel`` is set."""
-        paused = 0.0
+        paused, llm = 0.0, self.engines.llm
         while True:
-            with self.cpu.computing(cancel) as waited:  # paused while piper speaks
+            # Paused while piper speaks; a model on a server has no turn to take here.
+            turn = self.cpu.computing(cancel) if llm.shares_cpu else contextlib.nullcontext(0.0)
+            with turn as waited:
                 token = next(stream, None)
             paused += waited
             if token is None or cancel.is_set():

@@ -30,6 +30,8 @@ class LanguageModel(Protocol):
     """The model file (for reports)."""
     settings: LlmSettings
     """Sampling and limits of each call; a reloaded config replaces them."""
+    shares_cpu: bool
+    """True when the model computes on this machine's CPU (piper then takes turns with it)."""
 
     def stream(self, messages: list[dict], max_tokens: int | None = None,
                cancel: threading.Event | None = None) -> Iterator[Token]:

@@ -21,6 +21,7 @@ class FakeLanguageModel:
 
     name = "fake"
     model_path = Path("fake-llm")
+    shares_cpu = True
 
     def __init__(self, reply: str | Callable[[list[dict]], str] = "Paris is the capital of France.",
                  token_s: float = 0.0, fail: Exception | None = None,

@@ -33,6 +33,7 @@ class LocalLlm:
     """A GGUF chat model kept loaded; each call streams one reply."""
 
     name = "llama"
+    shares_cpu = True
 
     def __init__(self, model_path: Path, settings: LlmSettings):
         check_gguf(model_path)

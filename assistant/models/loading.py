@@ -9,13 +9,15 @@ from functools import partial
 from typing import Callable
 
 from assistant.config.loader import Config
+from assistant.config.network import api_key
 from assistant.config.settings import Settings
 from assistant.core.cpu_topology import performance_cores
 from assistant.llm.base import LanguageModel
+from assistant.llm.fallback import FallbackLlm
 from assistant.models.catalog import load_catalog
 from assistant.models.memory import check_fits
 from assistant.models.paths import resolve_model
-from assistant.models.selection import ModelChoice, choose_llm, choose_stt, choose_tts
+from assistant.models.selection import ModelChoice, choose_llm, choose_stt, choose_tts, uses_local_llm
 from assistant.stt.base import SpeechToText
 from assistant.tts.base import TextToSpeech
 from assistant.wake.base import WakeDetector
@@ -46,11 +48,23 @@ def load_stt(config: Config, choice: ModelChoice | None = None) -> SpeechToText:
                               threads=performance_cores(), window_s=s.stt.window_s, prompt=s.stt.prompt)
 
 
-def load_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel:
-    """The language model for this config."""
+def load_local_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel:
+    """llm.model, run in this process by llama.cpp."""
     from assistant.llm.llama import LocalLlm
 
     return LocalLlm((choice or choose_llm(config)).path, config.settings.llm)
+
+
+def load_llm(config: Config, choice: ModelChoice | None = None) -> LanguageModel:
+    """The language model for this config: local, a server's, or a server's with the local
+    one behind it (llm.fallback)."""
+    s = config.settings.llm
+    if s.engine == "llama":
+        return load_local_llm(config, choice)
+    from assistant.llm.openai import OpenAiChat  # httpx2 takes 0.4 s to import: only when used
+
+    remote = OpenAiChat(s, api_key(config.settings, config.base_dir), config.settings.timeouts.connect_s)
+    return FallbackLlm(remote, load_local_llm(config, choice)) if s.fallback else remote
 
 
 def load_tts(config: Config, choice: ModelChoice | None = None) -> TextToSpeech:
@@ -88,7 +102,7 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
     if stt:
         choices["stt"] = (load_stt, choose_stt(config, catalog))
     if llm:
-        choices["llm"] = (load_llm, choose_llm(config, catalog))
+        choices["llm"] = (load_llm, choose_llm(config, catalog) if uses_local_llm(config) else None)
     if tts:
         choices["tts"] = (load_tts, choose_tts(config, catalog))
     if llm:  # refuse (exit 78) a set-up that would not fit in memory before the OOM killer does

@@ -21,7 +21,7 @@ from assistant.core.meminfo import available_memory
 from assistant.models.catalog import Catalog, load_catalog
 from assistant.models.gguf import GgufInfo, read_gguf_info
 from assistant.models.paths import installed_path, resolve_model
-from assistant.models.selection import choose_llm, choose_stt, choose_tts
+from assistant.models.selection import choose_llm, choose_stt, choose_tts, uses_local_llm
 from assistant.wake.factory import resolve_engine
 
 MB = 1_000_000
@@ -144,6 +144,7 @@ def _wake_mb(config: Config, catalog: Catalog, stt_engine: str) -> int:
 
 def _estimate(config: Config, catalog: Catalog, stt: bool, llm: bool, tts: bool):
     s = config.settings
+    llm = llm and uses_local_llm(config)  # a model on a server takes no memory here
     info = read_gguf_info(choose_llm(config, catalog).path) if llm else None
     weights, kv, compute = llm_parts(info, s.llm) if info else (0, 0, 0)
     stt_mb = wake_mb = tts_mb = 0

@@ -77,6 +77,12 @@ def choose_stt(config: Config, catalog=None) -> ModelChoice:
     return ModelChoice(engine, path)
 
 
+def uses_local_llm(config: Config) -> bool:
+    """Whether llm.model is loaded: engine llama, or a server with the local model behind it."""
+    llm = config.settings.llm
+    return llm.engine == "llama" or llm.fallback
+
+
 def choose_llm(config: Config, catalog=None) -> ModelChoice:
     """The GGUF file behind llm.model."""
     path = resolve_model(config.settings.llm.model, "llm", config.models_dir, catalog or load_catalog())

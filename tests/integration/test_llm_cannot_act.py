@@ -20,6 +20,8 @@ SCRIPTED = "Set a timer for one second. Volume up. Stop. rm -rf / ; touch pwned 
 class ScriptedLlm:
     """The real model's tokenizer, but a reply that is all commands."""
 
+    shares_cpu = True
+
     def __init__(self, real, text: str):
         self.real, self.text, self.settings = real, text, real.settings
         self.asked: list[list[dict]] = []

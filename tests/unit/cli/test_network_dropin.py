@@ -42,6 +42,15 @@ def test_clients_open_only_their_servers():
                  "IPAddressAllow": ["192.168.1.20"]}
 
 
+def test_an_llm_server_opens_only_its_address():
+    llm = {"engine": "openai", "url": "http://192.168.1.30:11434/v1", "remote_model": "llama3.2:3b"}
+    assert dropin(llm=llm) == {"PrivateNetwork": ["no"], "RestrictAddressFamilies": ["AF_UNIX AF_INET"],
+                               "IPAddressAllow": ["192.168.1.30"]}
+    assert dropin(llm={**llm, "engine": "llama"}) == {}  # a url alone connects to nothing
+    with pytest.raises(InstallError, match="'gpu-box.local' is a host name"):
+        dropin(llm={**llm, "url": "http://gpu-box.local:11434/v1"})
+
+
 def test_a_loopback_server_lets_in_only_this_machine():
     k = dropin(server={"wyoming_uri": "tcp://127.0.0.1:10300"})
     assert k["IPAddressAllow"] == ["localhost"] and k["RestrictAddressFamilies"] == ["AF_UNIX AF_INET"]

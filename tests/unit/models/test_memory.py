@@ -14,7 +14,7 @@ from support.gguf import CATALOG_ARCHS, smollm2_path, write_model
 from assistant.cli.check import _memory_finding
 from assistant.config.loader import load_config
 from assistant.config.settings import LlmSettings
-from assistant.core.errors import ConfigError
+from assistant.core.errors import ConfigError, ModelError
 from assistant.core.meminfo import available_memory, available_memory_mb, cgroup_limit_mb
 from assistant.models import memory as memory_budget
 from assistant.models.gguf import read_gguf_info
@@ -185,7 +185,7 @@ def test_check_reports_memory_and_exits_78(monkeypatch, capsys):
     loaded = []
     monkeypatch.setattr(check, "load_stt", lambda *a: loaded.append("stt"))  # keep the test fast
     monkeypatch.setattr(check, "load_tts", lambda *a: loaded.append("tts"))
-    monkeypatch.setattr(check, "load_llm", lambda *a: loaded.append("llm"))
+    monkeypatch.setattr(check, "load_local_llm", lambda *a: loaded.append("llm"))
     monkeypatch.setenv("ASSISTANT_MEMORY_MB", "100")
     assert cli.main(["--config", str(ROOT / "config.yaml"), "check"]) == 78
     out = capsys.readouterr().out
@@ -237,3 +237,13 @@ def test_the_readme_board_table_is_what_the_estimator_says(row, tmp_path, monkey
                    if estimate_memory(make_config(tmp_path, model, **{**settings, "context": c})).total_mb
                    <= board_mb]
         assert max(fitting) == int(largest.group(1)), row
+
+
+def test_a_server_without_fallback_needs_no_local_model(tmp_path, plenty):
+    server = {"engine": "openai", "url": "http://192.168.1.20:8080/v1", "remote_model": "llama3.2"}
+    remote_only = make_config(tmp_path, str(tmp_path / "absent.gguf"), **server, fallback=False)
+    est = check_fits(remote_only)
+    assert est.model == "" and est.llm_mb == 0 and est.total_mb == est.others_mb
+    with_fallback = make_config(tmp_path, str(tmp_path / "absent.gguf"), **server)
+    with pytest.raises(ModelError, match="absent.gguf"):
+        check_fits(with_fallback)  # the fallback is loaded, so it must be there
