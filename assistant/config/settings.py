@@ -115,14 +115,30 @@ class AudioSettings:
     """Length of one microphone block handed to the loop."""
 
 
+WAKE_ENGINES = ("auto", "micro", "openwakeword", "vosk", "vad-whisper", "pocketsphinx", "none")
+"""Values of wake.engine: two neural engines (wake.models), three that match wake.phrases, none."""
+
+
+@dataclass(frozen=True)
+class WakeModel:
+    name: str
+    """A built-in model (okay_nabu, hey_jarvis, hey_mycroft, alexa) or a model file (micro: .json or .tflite with its .json beside it; openwakeword: .tflite)."""
+    threshold: Optional[float] = limit(None, lo=0.0, hi=1.0)
+    """Score above which this model wakes the assistant; empty: the model's tuned default."""
+    phrase: Optional[str] = None
+    """What the wake word says (for events, and to drop it from the question); empty: read from the model."""
+
+
 @dataclass(frozen=True)
 class WakeSettings:
-    engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "none"))
-    """auto: vosk grammar when the vosk model is installed, else VAD-gated whisper; none: button only."""
+    engine: str = limit("auto", choices=WAKE_ENGINES)
+    """auto: micro on wake.models when pymicro-wakeword is installed, else vosk grammar or VAD-gated whisper on wake.phrases."""
+    models: tuple[WakeModel, ...] = (WakeModel("hey_mycroft"),)
+    """Wake-word models of the micro and openwakeword engines, all active at once; empty: the engines for phrases."""
     phrases: tuple[str, ...] = ("hey computer",)
-    """Phrases that wake the assistant (lower case words)."""
+    """Phrases that wake the assistant with the vosk, vad-whisper and pocketsphinx engines (lower case words)."""
     threshold: float = limit(0.5, lo=0.0, hi=1.0)
-    """Detection strictness from 0 (lenient) to 1 (strict); each engine maps it to its own score."""
+    """Strictness of vosk, vad-whisper and pocketsphinx from 0 (lenient) to 1 (strict); each maps it to its own score."""
     refractory_s: float = limit(1.5, lo=0.0, hi=30.0)
     """After a detection, ignore further detections for this long."""
     during_speech: bool = False

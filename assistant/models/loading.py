@@ -17,7 +17,8 @@ from assistant.models.selection import ModelChoice, choose_llm, choose_stt, choo
 from assistant.stt.base import SpeechToText
 from assistant.tts.base import TextToSpeech
 from assistant.wake.base import WakeDetector
-from assistant.wake.factory import make_wake_detector, resolve_engine
+from assistant.models.wake_models import wake_model_specs
+from assistant.wake.factory import NEURAL, make_wake_detector, resolve_engine
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,10 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
 def load_wake(config: Config, stt: SpeechToText) -> WakeDetector | None:
     """The wake detector for this config, built on the loaded recognizer where it can be."""
     s = config.settings
-    if resolve_engine(s.wake.engine, stt.name) == "vad-whisper" and stt.name != "whisper":
+    engine, specs = resolve_engine(s.wake, stt.name), []
+    if engine == "vad-whisper" and stt.name != "whisper":
         path = resolve_model(s.stt.fallback_model, "stt", config.models_dir, load_catalog())
         stt = load_stt(config, ModelChoice("whisper", path))
-    return make_wake_detector(s.wake, stt, vad_threshold=s.endpoint.vad_threshold)
+    if engine in NEURAL:
+        specs = wake_model_specs(config, engine, load_catalog())
+    return make_wake_detector(s.wake, stt, vad_threshold=s.endpoint.vad_threshold, models=specs)
