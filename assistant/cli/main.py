@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
+    p.add_argument("mode", nargs="?", choices=("wake",),
+                   help="wake: evaluate the wake-word engines instead (docs/wake.md)")
+    p.add_argument("--quick", action="store_true", help="wake: a small corpus (under a minute)")
+    p.add_argument("--cache", help="wake: folder for the generated corpus (default ~/.cache/assistant/wake-eval)")
+    p.add_argument("--engines", default="micro,openwakeword", help="wake: engines to evaluate")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -86,6 +91,9 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant.app.run import RunOptions, cmd_run
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
     if args.command == "bench":
+        if args.mode == "wake":
+            from assistant_tools.wake_bench import cmd_bench_wake
+            return cmd_bench_wake(config, args.quick, args.cache, args.engines, args.json, out)
         from assistant_tools.bench import cmd_bench
         return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)
     if args.command == "install-service":
