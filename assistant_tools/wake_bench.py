@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import statistics
+import sys
 from pathlib import Path
 
 from assistant.audio.format import ENGINE_RATE as RATE
@@ -108,7 +109,11 @@ def run_engine(config: Config, engine: str, corpus: Corpus, commands, bank, nega
     return {"models": models, "cpu": cpu}
 
 
-def run_wake_bench(config: Config, quick: bool, cache: Path, engines, log=print) -> dict:
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_wake_bench(config: Config, quick: bool, cache: Path, engines, log=_log) -> dict:
     """Make (or reuse) the corpus and score each engine; everything as one dict."""
     plan = QUICK if quick else FULL
     corpus = Corpus(Path(cache).expanduser(), plan, load_tts(config), log)

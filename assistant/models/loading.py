@@ -88,11 +88,12 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
     return Engines(settings=config.settings, **loaded)
 
 
-def load_wake(config: Config, stt: SpeechToText) -> WakeDetector | None:
-    """The wake detector for this config, built on the loaded recognizer where it can be."""
+def load_wake(config: Config, stt: SpeechToText | None) -> WakeDetector | None:
+    """The wake detector for this config, built on the loaded recognizer where it can be
+    (the neural engines need none)."""
     s = config.settings
-    engine, specs = resolve_engine(s.wake, stt.name), []
-    if engine == "vad-whisper" and stt.name != "whisper":
+    engine, specs = resolve_engine(s.wake, getattr(stt, "name", "")), []
+    if engine == "vad-whisper" and getattr(stt, "name", "") != "whisper":
         path = resolve_model(s.stt.fallback_model, "stt", config.models_dir, load_catalog())
         stt = load_stt(config, ModelChoice("whisper", path))
     if engine in NEURAL:

@@ -22,9 +22,16 @@ def resolve_engine(settings: WakeSettings, stt_engine: str) -> str:
     recognizer, otherwise the transcript matcher on whisper, both on wake.phrases."""
     if settings.engine != "auto":
         return settings.engine
-    if settings.models and importlib.util.find_spec("pymicro_wakeword") is not None:
+    if settings.models and _installed("pymicro_wakeword"):
         return "micro"
     return "vosk" if stt_engine == "vosk" else "vad-whisper"
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False
 
 
 def make_wake_detector(settings: WakeSettings, stt=None, *, vad_threshold: float = 0.5,

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import ASSISTANT
+from support import ASSISTANT, WAKE
 
 # /proc/<pid>/net tables and the column holding the socket inode.
 INET_TABLES = {"tcp": 9, "tcp6": 9, "udp": 9, "udp6": 9, "udplite": 9, "udplite6": 9, "raw": 9, "raw6": 9}
@@ -76,7 +76,7 @@ def _mic(tmp_path: Path, tts) -> Path:
     from assistant.audio.format import write_wav
     from assistant_tools.speech import concat
 
-    return write_wav(tmp_path / "mic.wav", concat(silence(0.8), spoken(tts, "Hey computer."), silence(0.7),
+    return write_wav(tmp_path / "mic.wav", concat(silence(0.8), spoken(tts, WAKE), silence(0.7),
                                                   spoken(tts, "What is the capital of France?"), silence(0.5)))
 
 

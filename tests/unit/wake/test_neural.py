@@ -4,6 +4,7 @@ refractory, model files and their errors, and wake.models in the config."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -185,3 +186,13 @@ def test_bad_wake_models_settings_name_the_key(models, message):
     with pytest.raises(ConfigError) as err:
         settings_from_mapping({"wake": {"models": models}})
     assert message in str(err.value)
+
+
+def test_missing_packages_say_what_to_install_and_auto_falls_back(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyopen_wakeword", None)
+    with pytest.raises(ModelError, match=r"CC BY-NC-SA 4.0.*: pip install pyopen-wakeword==1\.1\.0$"):
+        openwakeword.OpenBackend([])
+    monkeypatch.setitem(sys.modules, "pymicro_wakeword", None)
+    with pytest.raises(ModelError, match=r"pip install pymicro-wakeword==2\.5\.0$"):
+        micro.MicroBackend([])
+    assert resolve_engine(WakeSettings(), "whisper") == "vad-whisper"
