@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 
 from assistant.config.settings import WakeSettings
 from assistant.core.errors import ModelError
-from assistant.wake.neural import Keyword, ModelSpec, NeuralDetector, check_tflite, spoken_phrase
+from assistant.wake.neural import FrontEndModels, Keyword, ModelSpec, NeuralDetector, check_tflite, spoken_phrase
 
 PACKAGE = "pymicro-wakeword==2.5.0"
 """The pinned package that ships the engine and the built-in models."""
@@ -62,8 +62,9 @@ def keyword(spec: ModelSpec, described: dict) -> Keyword:
     return Keyword(spoken_phrase(spec.phrase or described["wake_word"], spec.key), threshold)
 
 
-class MicroBackend:
-    """One MicroWakeWordFeatures front end feeding several MicroWakeWord models."""
+class MicroBackend(FrontEndModels):
+    """One MicroWakeWordFeatures front end feeding several MicroWakeWord models (a model's
+    reset re-creates its interpreter, where its streaming state lives: 0.4 ms)."""
 
     def __init__(self, configs: Sequence[Path]):
         try:
@@ -77,13 +78,6 @@ class MicroBackend:
         """Each model's smoothed probability for every 10 ms feature (0 between its inferences)."""
         for features in self.features.process_streaming(pcm):
             yield [model.process_streaming_prob(features) for model in self.models]
-
-    def reset(self) -> None:
-        """Clear the front end and re-create each model's interpreter (its state lives there)."""
-        self.features.reset()
-        for model in self.models:
-            model.reset()
-
 
 def make_micro_detector(settings: WakeSettings, specs: Sequence[ModelSpec]) -> NeuralDetector:
     """A detector running every model in ``specs`` on one front end."""

@@ -58,6 +58,19 @@ class Backend(Protocol):
         """Forget buffered audio and every model's state."""
 
 
+class FrontEndModels:
+    """A backend's shared part: one feature front end (``features``) feeding ``models``."""
+
+    features: object
+    models: list
+
+    def reset(self) -> None:
+        """Forget buffered audio and every model's state."""
+        self.features.reset()
+        for model in self.models:
+            model.reset()
+
+
 def check_tflite(path: Path, key: str, what: str) -> Path:
     """``path`` when it is a TensorFlow Lite file (TFLite would crash on anything else); ModelError otherwise."""
     try:

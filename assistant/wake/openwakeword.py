@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 from assistant.config.settings import WakeSettings
 from assistant.core.errors import ModelError
-from assistant.wake.neural import Keyword, ModelSpec, NeuralDetector, check_tflite, spoken_phrase
+from assistant.wake.neural import FrontEndModels, Keyword, ModelSpec, NeuralDetector, check_tflite, spoken_phrase
 
 PACKAGE = "pyopen-wakeword==1.1.0"
 """The pinned package that ships the engine, its feature networks and the built-in models."""
@@ -47,8 +47,9 @@ def keyword(spec: ModelSpec) -> Keyword:
     return Keyword(spoken_phrase(phrase, spec.key), threshold)
 
 
-class OpenBackend:
-    """One OpenWakeWordFeatures front end feeding several OpenWakeWord models."""
+class OpenBackend(FrontEndModels):
+    """One OpenWakeWordFeatures front end feeding several OpenWakeWord models (after a reset the
+    front end refills 8 s of silence: the next block costs about 0.5 s of CPU)."""
 
     def __init__(self, spec_paths):
         try:
@@ -66,13 +67,6 @@ class OpenBackend:
         for embedding in self.features.process_streaming(pcm):
             # Each model's output is a generator: nothing runs unless it is consumed.
             yield [max(model.process_streaming(embedding), default=0.0) for model in self.models]
-
-    def reset(self) -> None:
-        """Forget audio and embeddings (the front end refills 8 s of silence: the next block costs ~0.5 s of CPU)."""
-        self.features.reset()
-        for model in self.models:
-            model.reset()
-
 
 def make_openwakeword_detector(settings: WakeSettings, specs: Sequence[ModelSpec]) -> NeuralDetector:
     """A detector running every model in ``specs`` on one front end."""
