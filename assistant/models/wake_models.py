@@ -28,9 +28,9 @@ def _spec(config: Config, engine: str, catalog: Catalog, i: int, model) -> Model
         path = resolve_model(f"{engine}-{short}", "wake", config.models_dir, catalog, key=key)
         return ModelSpec(key, short, path, model.threshold, model.phrase)
     path = Path(ref).expanduser()
-    if not ref or (not path.exists() and "/" not in ref and not path.suffix):
+    if not path.exists():
         names = ", ".join(BUILTIN[engine])
-        raise ModelError(f"{key}: '{ref}' is not a built-in {engine} model ({names}) nor a model file; "
-                         "give one of those names or the path of a model file")
+        what = "not found" if "/" in ref or path.suffix else f"not a built-in {engine} model ({names})"
+        raise ModelError(f"{key}: '{ref}' is {what}; give a built-in name or the path of an existing model file")
     return ModelSpec(key, ref, resolve_model(ref, "wake", config.models_dir, catalog, key=key),
                      model.threshold, model.phrase)

@@ -166,7 +166,7 @@ def test_built_in_names_and_files_resolve(tmp_path):
 @pytest.mark.parametrize("name, engine, message", [
     ("hey_rhasspy", "micro", "wake.models[0].name: 'hey_rhasspy' is not a built-in micro model"),
     ("openwakeword-alexa", "micro", "not a built-in micro model"),
-    ("/nowhere/x.json", "micro", "wake.models[0].name: '/nowhere/x.json' not found"),
+    ("/nowhere/x.json", "micro", "wake.models[0].name: '/nowhere/x.json' is not found"),
     ("melspectrogram", "openwakeword", "not a built-in openwakeword model"),
 ])
 def test_unknown_models_name_the_entry(name, engine, message):
