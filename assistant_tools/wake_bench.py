@@ -12,6 +12,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from assistant.audio.format import ENGINE_RATE as RATE
 from assistant.audio.format import read_wav
 from assistant.config.loader import Config
@@ -99,9 +101,7 @@ def run_engine(config: Config, engine: str, corpus: Corpus, commands, bank, nega
     tuning_traces = [ev.trace(run.make, read_wav(p, RATE).samples) for p in tuning]
     models = [run.model_rows(i, commands, bank, traces, tuning_traces) for i in range(len(run.specs))]
     seconds = (10 if quick else 60) * RATE
-    speech = audio["speech"][0][:seconds]
-    silence = speech[:0].copy()
-    silence.resize(seconds)
+    speech, silence = audio["speech"][0][:seconds], np.zeros(seconds, np.float32)
     runs = 1 if quick else 3
     cpu = {label: {"silence": round(ev.cpu_cores(make, silence, runs), 4),
                    "speech": round(ev.cpu_cores(make, speech, runs), 4)}
@@ -118,7 +118,7 @@ def run_wake_bench(config: Config, quick: bool, cache: Path, engines, log=_log) 
     plan = QUICK if quick else FULL
     corpus = Corpus(Path(cache).expanduser(), plan, load_tts(config), log)
     log(f"corpus: {corpus.root}")
-    commands = [c for c in corpus.commands()]
+    commands = corpus.commands()
     negatives = corpus.negatives()
     tuning = corpus.tuning_negatives()
     bank = ev.noise_bank(commands, 10 if quick else 60)

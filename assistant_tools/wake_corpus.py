@@ -24,7 +24,7 @@ from assistant_tools import wake_sounds as sounds
 from assistant_tools.speech import espeak_clip
 
 SPOKEN = {"okay nabu": "Okay Nabu.", "hey jarvis": "Hey Jarvis.", "hey mycroft": "Hey My-croft.",
-          "alexa": "Alexa.", "hey rhasspy": "Hey Rhasspy.", "hey computer": "Hey computer."}
+          "alexa": "Alexa.", "hey rhasspy": "Hey Rhasspy."}
 """What the voices are given for each phrase (espeak-ng, and piper through it, says "Mycroft" as "mick-roft")."""
 
 POS_ESPEAK = ("en-us+m3", "en-us+f2", "en-gb+m1", "en-gb+f4", "en-gb-scotland+m2", "en-029+m4",

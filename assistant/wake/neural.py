@@ -124,15 +124,11 @@ class NeuralDetector:
     def accept(self, block: np.ndarray) -> Optional[WakeHit]:
         """Feed audio; a hit when a model's score went above its threshold in it."""
         hit = None
-        for start in range(0, len(block), PIECE):
-            piece = block[start:start + PIECE]
-            self.samples_fed += len(piece)
-            for scores in self.backend.process(to_pcm16(piece)):
-                found = best_over(scores, self.keywords)
-                if found is not None:
-                    i, score = found
-                    hit = hit or self._refractory.admit(
-                        WakeHit(self.keywords[i].phrase, round(score, 3), self.name, self.samples_fed))
+        for fed, scores in self.scores(block):
+            found = best_over(scores, self.keywords)
+            if found is not None:
+                i, score = found
+                hit = hit or self._refractory.admit(WakeHit(self.keywords[i].phrase, round(score, 3), self.name, fed))
         return hit
 
     def scores(self, block: np.ndarray) -> Iterator[tuple[int, Sequence[float]]]:
