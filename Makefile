@@ -10,6 +10,7 @@ VENV_FLAGS := $(if $(filter aarch64 armv7l,$(shell uname -m)),--system-site-pack
 # llama-cpp-python compiles llama.cpp; GGML_NATIVE tunes it for this CPU (the one it runs on).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
 # The default LLM: the packaged SmolLM2 rewritten as Q8_0 here (no download; see models/catalog.yaml).
 DEFAULT_LLM := models/SmolLM2-135M-Instruct.Q8_0.gguf
 PYTEST_ARGS ?=
@@ -23,14 +24,18 @@ setup: system $(STAMP) $(DEFAULT_LLM)
 system:
 	@./scripts/setup_system.sh
 
-$(STAMP): pyproject.toml requirements/lock.txt requirements/test.txt requirements/models.txt
+$(STAMP): pyproject.toml requirements/lock.txt requirements/models.txt
 	@# a venv whose creation was interrupted has python but no pip: make it again
 	@test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV_FLAGS) $(VENV)
 	@echo "setup: installing Python packages (llama-cpp-python compiles from source the first time: about 5 minutes)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --disable-pip-version-check -q -r requirements/lock.txt
-	$(BIN)/pip install --disable-pip-version-check -q -c requirements/lock.txt -r requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements/models.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	@touch $@
+
+# Test-only packages (requirements/test.txt says why they are not part of the install).
+$(TEST_STAMP): requirements/test.txt $(STAMP)
+	$(BIN)/pip install --disable-pip-version-check -q -c requirements/lock.txt -r requirements/test.txt
 	@touch $@
 
 $(DEFAULT_LLM): $(STAMP)
@@ -48,10 +53,10 @@ bench: setup
 soak: setup
 	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=4194304 $(BIN)/python -m assistant_tools.soak --turns 300  # as under the systemd unit
 
-test: setup
+test: setup $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-fast: setup
+test-fast: setup $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 clean:

@@ -25,7 +25,7 @@ from assistant_tools.bench_report import machine_info, print_table
 from assistant_tools.bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from assistant_tools.cpu_use import CpuSampler
 from assistant_tools.driver import DaemonDriver
-from assistant_tools.speech import concat, piper_clip, silence
+from assistant_tools.speech import concat, piper_clip, silence, wake_words
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -77,7 +77,7 @@ async def daemon_turns(config, engines, questions, no_wake, workdir: Path) -> di
     driver = DaemonDriver(config, engines, workdir / "speaker.wav", workdir / "events.jsonl")
     await driver.start()
     idle = await idle_cpu(driver, no_wake)  # first: the raw speed is measured right after the turns
-    wake = piper_clip(engines.tts, "Hey computer.")
+    wake = piper_clip(engines.tts, wake_words(driver.daemon.wake))
     ttfa, speeds, walls, steps, heard, paired, needed, cpu = [], [], [], [], [], [], [], []
     sampler = CpuSampler()
     sampler.start()
@@ -182,7 +182,7 @@ def run_bench(config: Config, turns: int, models: Models = Models()) -> dict:
         daemon = asyncio.run(daemon_turns(config, engines, questions, no_wake, Path(tmp)))
         raw["after"] = raw_token_times(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
-                  for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
+                  for engine in ("vad-whisper", "pocketsphinx", "vosk") if engine != daemon["wake"]}
     stages = [measure_stages(engines, q, s) for q in questions]
     return summarize(config, engines, daemon, stages, others, raw)
 

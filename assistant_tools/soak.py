@@ -27,7 +27,7 @@ from assistant.config.loader import Config, load_config, settings_from_mapping
 from assistant.models.loading import load_engines
 from assistant_tools.bench import median_p90
 from assistant_tools.driver import DaemonDriver
-from assistant_tools.speech import concat, piper_clip, silence
+from assistant_tools.speech import concat, piper_clip, silence, wake_words
 
 LLM_QUESTIONS = ("What is the capital of Italy?", "Name a color.", "What do bees make?")
 INTENT_QUESTIONS = ("What time is it?", "What is the date today?", "Volume up.", "Volume down.")
@@ -65,6 +65,8 @@ class Soak:
         self.pin = self.factory.pin(17)
         self.driver = DaemonDriver(config, engines, workdir / "speaker.wav", pin_factory=self.factory)
         self.tts = engines.tts
+        self.wake = wake_words(self.driver.daemon.wake)
+        """The wake phrase as spoken."""
         self.rng = random.Random(seed)
         self.speech: dict[str, Clip] = {}
         self.counts = {"turns": 0, "barge_ins": 0, "wake_only": 0, "silence": 0, "noise": 0, "failed": 0}
@@ -77,7 +79,7 @@ class Soak:
         return self.speech[text]
 
     def question(self, text: str) -> Clip:
-        return concat(silence(0.3), self.say("Hey computer."), silence(0.6), self.say(text), silence(0.2))
+        return concat(silence(0.3), self.say(self.wake), silence(0.6), self.say(text), silence(0.2))
 
     async def interaction(self) -> None:
         kind = self.rng.choices(["llm", "intent", "wake_only", "silence", "noise", "barge_in"],
@@ -92,7 +94,7 @@ class Soak:
         before = d.say(self.question(self.rng.choice(LLM_QUESTIONS)) if kind == "llm" else
                        self.question(self.rng.choice(INTENT_QUESTIONS)) if kind == "intent" else
                        self.question(LONG_QUESTION) if kind == "barge_in" else
-                       concat(silence(0.3), self.say("Hey computer."), silence(0.3)))
+                       concat(silence(0.3), self.say(self.wake), silence(0.3)))
         if kind == "barge_in":
             await d.wait_for("speaking", before)
             self.pin.drive_low()

@@ -69,3 +69,10 @@ def concat(*clips: Clip, rate: int = ENGINE_RATE) -> Clip:
     """Clips one after the other at one rate."""
     parts = [resample(c, rate).samples for c in clips]
     return Clip(np.concatenate(parts) if parts else np.zeros(0, np.float32), rate)
+
+
+def wake_words(detector) -> str:
+    """What to say to wake ``detector`` (its first phrase as a sentence, "Hey mycroft."); the
+    configured default when there is none."""
+    phrases = getattr(detector, "phrases", None) or ("hey mycroft",)
+    return phrases[0].capitalize() + "."

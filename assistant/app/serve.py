@@ -16,19 +16,21 @@ from assistant.models.loading import Engines, load_engines, wake_factory
 from assistant.net.wyoming import os_reason
 from assistant.wake.factory import resolve_engine
 
-LOCAL_WAKE_ENGINES = ("vosk", "vad-whisper", "pocketsphinx")
+LOCAL_WAKE_ENGINES = ("micro", "openwakeword", "vosk", "vad-whisper", "pocketsphinx")
 """Wake engines the server can offer (not none, and not another server's)."""
 
 
 def services_for(config: Config, engines: Engines, new_wake=None) -> Services:
     """The services over loaded engines: speech-to-text, the voice, and the configured wake word."""
     s = config.settings
-    engine = resolve_engine(s.wake.engine, engines.stt.name) if engines.stt is not None else "none"
+    engine = resolve_engine(s.wake, engines.stt.name) if engines.stt is not None else "none"
+    phrases = None
     if engine not in LOCAL_WAKE_ENGINES:
         engine, new_wake = None, None
-    elif new_wake is None:
-        new_wake = wake_factory(config, engines.stt)
-    info = build_info(config, engines.stt, engines.tts, engine)
+    else:
+        new_wake = new_wake or wake_factory(config, engines.stt)
+        phrases = getattr(new_wake(), "phrases", None)  # a neural model names its own phrase
+    info = build_info(config, engines.stt, engines.tts, engine, phrases)
     return Services(info, engines.stt, engines.tts, new_wake, s.timeouts)
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
-from wyoming.info import (AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice, WakeModel,
-                          WakeProgram)
+from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice, WakeModel, WakeProgram
 
 from assistant import __version__
 from assistant.config.loader import Config
@@ -21,6 +20,8 @@ ENGINES = {
     "piper": ("Piper by the Open Home Foundation", "https://github.com/OHF-Voice/piper1-gpl"),
     "vad-whisper": ("Silero VAD and Whisper (faster-whisper)", "https://github.com/SYSTRAN/faster-whisper"),
     "pocketsphinx": ("PocketSphinx by CMU", "https://github.com/cmusphinx/pocketsphinx"),
+    "micro": ("microWakeWord by Kevin Ahrendt", "https://github.com/kahrendt/microWakeWord"),
+    "openwakeword": ("openWakeWord by David Scripka", "https://github.com/dscripka/openWakeWord"),
 }
 """Who made each engine, for the info's attribution."""
 
@@ -62,18 +63,21 @@ def _tts(config: Config, tts) -> TtsProgram:
                       supports_synthesize_streaming=True)
 
 
-def _wake(config: Config, engine: str) -> WakeProgram:
+def _wake(config: Config, engine: str, phrases: Sequence[str]) -> WakeProgram:
     s = config.settings
     models = [WakeModel(name=phrase.replace(" ", "_"), description=f"{engine}: {phrase}",
                         attribution=attribution(engine), installed=True, version=None,
                         languages=[s.stt.language], phrase=phrase)
-              for phrase in check_phrases(s.wake.phrases)]
+              for phrase in phrases]
     return WakeProgram(name=f"assistant-{engine}", description=f"{PROJECT} wake word ({engine})",
                        attribution=attribution(engine), installed=True, version=__version__, models=models)
 
 
-def build_info(config: Config, stt, tts, wake_engine: Optional[str]) -> Info:
-    """What the server offers: speech-to-text, a voice and the wake phrases, those it has."""
+def build_info(config: Config, stt, tts, wake_engine: Optional[str],
+               wake_phrases: Optional[Sequence[str]] = None) -> Info:
+    """What the server offers: speech-to-text, a voice and the wake phrases (wake.phrases unless
+    the detector says which it detects), those it has."""
+    phrases = check_phrases(config.settings.wake.phrases) if wake_phrases is None else wake_phrases
     return Info(asr=[_asr(config, stt)] if stt is not None else [],
                 tts=[_tts(config, tts)] if tts is not None else [],
-                wake=[_wake(config, wake_engine)] if wake_engine else [])
+                wake=[_wake(config, wake_engine, phrases)] if wake_engine else [])

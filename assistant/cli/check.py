@@ -11,9 +11,10 @@ from assistant.config.network import api_key
 from assistant.core.errors import EX_CONFIG, EX_FAILURE, EX_UNAVAILABLE, AssistantError, AudioDeviceError, ModelError
 from assistant.core.meminfo import available_memory
 from assistant.models.catalog import load_catalog
-from assistant.models.loading import load_local_llm, load_stt, load_tts
+from assistant.models.loading import load_local_llm, load_stt, load_tts, load_wake
 from assistant.models.memory import NotEnoughMemory, check_fits
 from assistant.models.selection import choose_llm, choose_stt, choose_tts, uses_local_llm
+from assistant.wake.factory import NEURAL, resolve_engine
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,19 @@ def _model_finding(key: str, choose: Callable, load: Callable, config: Config, c
     if choice.note:
         found.insert(0, Finding("warn", key, choice.note))
     return found
+
+
+def _wake_finding(config: Config) -> Finding:
+    """Does the wake-word detector load? (The transcript matcher builds on the recognizer checked above.)"""
+    engine = resolve_engine(config.settings.wake, "")
+    if engine not in NEURAL:
+        return Finding("ok", "wake.engine", f"{engine}: {', '.join(config.settings.wake.phrases)}")
+    try:
+        detector = load_wake(config, None)
+    except AssistantError as exc:
+        return Finding("fail", "wake.models", str(exc), exc.exit_code)
+    words = ", ".join(f"{k.phrase} (threshold {k.threshold:g})" for k in detector.keywords)
+    return Finding("ok", "wake.models", f"{engine}: {words} load")
 
 
 def _memory_finding(config: Config, catalog=None) -> Finding:
@@ -103,6 +117,7 @@ def run_checks(config: Config) -> list[Finding]:
     elif uses_local_llm(config):
         findings += _model_finding("llm.model", choose_llm, load_local_llm, config, catalog)
     findings += _model_finding("tts.voice", choose_tts, load_tts, config, catalog)
+    findings.append(_wake_finding(config))
     findings += [_device_finding(config, "input"), _device_finding(config, "output")]
     return findings
 

@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sets", metavar="LIST", help="groups to run: real, clean tune, clean held-out, noisy tune, noisy held-out, "
                                                   "capital, or one word of them: tune, held-out, clean, noisy (default all)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = modes.add_parser("wake", help="false rejects, false accepts per hour, latency and CPU of the wake-word engines",
+                         description="The wake-word evaluation (docs/wake.md): a corpus made and cached on this "
+                                     "machine, held-out takes, four conditions.")
+    p.add_argument("--quick", action="store_true", help="a small corpus (under a minute)")
+    p.add_argument("--cache", help="folder for the generated corpus (default ~/.cache/assistant/wake-eval)")
+    p.add_argument("--engines", default="micro,openwakeword", help="engines to evaluate")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -142,6 +149,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench" and args.bench_mode == "stt":
         from assistant_tools.stt_bench import cmd_bench_stt
         return cmd_bench_stt(config, args.quick, args.cache, args.packages, args.settings, args.sets, args.json, out)
+    if args.command == "bench" and args.bench_mode == "wake":
+        from assistant_tools.wake_bench import cmd_bench_wake
+        return cmd_bench_wake(config, args.quick, args.cache, args.engines, args.json, out)
     if args.command == "bench":
         from assistant_tools.bench import Models, cmd_bench
         models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)

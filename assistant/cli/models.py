@@ -17,6 +17,8 @@ def _size(entry: ModelEntry) -> str:
     approx = "" if entry.size_exact else "~"
     if entry.size_bytes >= 1_000_000_000:
         return f"{approx}{entry.size_bytes / 1e9:.1f} GB"
+    if entry.size_bytes < 10_000_000:  # wake-word models are tens of kB to about 1 MB
+        return f"{approx}{entry.size_bytes / 1e6:.2f} MB"
     return f"{approx}{entry.size_bytes / 1e6:.0f} MB"
 
 

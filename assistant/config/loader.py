@@ -67,6 +67,10 @@ def _build(cls: type, data: Any, prefix: str):
     if unknown:
         allowed = ", ".join(sorted(fields))
         raise ConfigError(f"{prefix}{unknown[0]}: unknown key; allowed here: {allowed}")
+    missing = [f.name for f in fields.values()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in data]
+    if missing:
+        raise ConfigError(f"{prefix}{missing[0]}: missing; this key is required here")
     values = {}
     for name, value in data.items():
         values[name] = _convert(hints[name], value, f"{prefix}{name}", fields[name].metadata)

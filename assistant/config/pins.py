@@ -6,7 +6,8 @@ fields at once, so config calls ``check_pin_conflicts`` after building Settings.
 
 from __future__ import annotations
 
-from assistant.config.settings import LedSettings, Settings
+from assistant.config.gpio_settings import LedSettings
+from assistant.config.settings import Settings
 from assistant.core.errors import ConfigError
 
 LED_STATES = ("idle", "listening", "thinking", "speaking", "error")

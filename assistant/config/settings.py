@@ -6,19 +6,14 @@ validator that enforces them is ``assistant.config.loader``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
+
+from assistant.config.fields import limit
+from assistant.config.gpio_settings import ButtonSettings, LedSettings
 
 FIRST_PIECE_CHARS = 24
 """Default longest first piece of a reply (tts.first_piece_chars): speech starts once it is written."""
-
-
-def limit(default, *, lo=None, hi=None, choices=None, uri=False):
-    """A dataclass field with the bounds the config validator enforces (``uri``: a Wyoming URI)."""
-    meta = {"lo": lo, "hi": hi, "choices": choices, "uri": uri}
-    if isinstance(default, (list, dict)):
-        raise TypeError("use tuples for sequence defaults")
-    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -139,52 +134,36 @@ class AudioSettings:
     """Length of one microphone block handed to the loop."""
 
 
+WAKE_ENGINES = ("auto", "micro", "openwakeword", "vosk", "vad-whisper", "pocketsphinx", "wyoming", "none")
+"""Values of wake.engine: two neural engines (wake.models), three that match wake.phrases, a server, none."""
+
+
+@dataclass(frozen=True)
+class WakeModel:
+    name: str
+    """A built-in model (okay_nabu, hey_jarvis, hey_mycroft, alexa) or a model file (micro: .json or .tflite with its .json beside it; openwakeword: .tflite)."""
+    threshold: Optional[float] = limit(None, lo=0.0, hi=1.0)
+    """Score above which this model wakes the assistant; empty: the model's tuned default."""
+    phrase: Optional[str] = None
+    """What the wake word says (for events, and to drop it from the question); empty: read from the model."""
+
+
 @dataclass(frozen=True)
 class WakeSettings:
-    engine: str = limit("auto", choices=("auto", "vosk", "vad-whisper", "pocketsphinx", "wyoming", "none"))
-    """auto: vosk grammar if its model is installed, else VAD-gated whisper; wyoming: a server; none: button only."""
+    engine: str = limit("auto", choices=WAKE_ENGINES)
+    """auto: micro on wake.models when pymicro-wakeword is installed, else vosk grammar or VAD-gated whisper on wake.phrases; wyoming: a server; none: button only."""
+    models: tuple[WakeModel, ...] = (WakeModel("hey_mycroft"),)
+    """Wake-word models of the micro and openwakeword engines, all active at once; empty: the engines for phrases."""
     phrases: tuple[str, ...] = ("hey computer",)
-    """Phrases that wake the assistant (lower case words)."""
+    """Phrases that wake the assistant with the vosk, vad-whisper and pocketsphinx engines (lower case words)."""
     threshold: float = limit(0.5, lo=0.0, hi=1.0)
-    """Detection strictness from 0 (lenient) to 1 (strict); each engine maps it to its own score."""
+    """Strictness of vosk, vad-whisper and pocketsphinx from 0 (lenient) to 1 (strict); each maps it to its own score."""
     refractory_s: float = limit(1.5, lo=0.0, hi=30.0)
     """After a detection, ignore further detections for this long."""
     during_speech: bool = False
     """Listen for the wake word while the assistant speaks (barge-in); only with an echo-cancelled mic."""
     wyoming_uri: Optional[str] = limit(None, uri=True)
     """Wyoming wake-word server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
-
-
-@dataclass(frozen=True)
-class ButtonSettings:
-    pin: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the push-to-talk button (to ground, internal pull-up); empty for none."""
-    mode: str = limit("press", choices=("press", "hold"))
-    """press: a press starts listening; hold: listen while held, stop on release."""
-    bounce_s: float = limit(0.05, lo=0.0, hi=1.0)
-    """Debounce time for the button contacts."""
-
-
-@dataclass(frozen=True)
-class LedSettings:
-    kind: str = limit("none", choices=("none", "single", "rgb"))
-    """none, one LED per state (single), or one RGB LED with a colour per state."""
-    idle: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the idle LED (kind single)."""
-    listening: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the listening LED (kind single)."""
-    thinking: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the thinking LED (kind single)."""
-    speaking: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the speaking LED (kind single)."""
-    error: Optional[int] = limit(None, lo=0, hi=27)
-    """BCM pin of the error LED (kind single)."""
-    rgb_pins: tuple[int, ...] = limit((), lo=0, hi=27)
-    """BCM pins of the red, green and blue legs (kind rgb)."""
-    active_high: bool = True
-    """True when a high pin lights the LED (false for common-anode RGB LEDs)."""
-    brightness: float = limit(1.0, lo=0.0, hi=1.0)
-    """Brightness of the RGB colours."""
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,11 @@ class Daemon:
         self.exit_code = 0
         self.playback = Playback(speaker, events)
         self.chat = Chat(settings, engines.llm, responder, clock)
+        # Whatever wakes it (the detector's phrases: a model's own, or wake.phrases) is dropped
+        # from the start of a question before intents are matched.
+        strip = tuple(getattr(wake, "phrases", ()) or settings.wake.phrases)
         self.early = EarlyStarts(engines.stt, self.stt_pool, responder, events, settings, self.chat.generate,
-                                 datetime.now)
+                                 datetime.now, strip)
         self.read_ahead = ReadAhead(settings.endpoint.read_ahead_s, engines.stt, self.stt_pool, engines.llm, events)
         self.listening = Listening(settings, vad, StagePool("audio", AudioDeviceError), events, self.early,
                                    self.read_ahead, self.chat.chat_now)

@@ -44,8 +44,10 @@ class EarlyStarts:
     """The early start of the question being recorded (at most one at a time)."""
 
     def __init__(self, stt, stt_pool: StagePool, responder, events: EventLog, settings,
-                 generate: Callable, now) -> None:
+                 generate: Callable, now, strip: tuple[str, ...] = ()) -> None:
         self.stt, self.stt_pool, self.responder, self.events = stt, stt_pool, responder, events
+        self.strip = strip
+        """The wake phrases the detector listens for: dropped from the start of a question."""
         self.settings = settings
         """The daemon's settings (a reload replaces them)."""
         self.generate = generate
@@ -96,7 +98,7 @@ class EarlyStarts:
         early.text, early.confidence = heard.text, heard.closing_confidence
         s = self.settings
         self._end_sooner_if_complete(early)
-        if early.text and match_intent(early.text, s.intents, self.now, strip=s.wake.phrases) is None:
+        if early.text and match_intent(early.text, s.intents, self.now, strip=self.strip) is None:
             early.prepared = self.generate(early.text, early.question.followup, speculate=True)
 
     def _end_sooner_if_complete(self, early: EarlyStart) -> None:

@@ -141,7 +141,7 @@ class TurnRunner:
 
     async def _respond(self, question: str, reply: SpokenReply, followup: bool, prepared=None) -> None:
         s = self.settings
-        intent = match_intent(question, s.intents, self.now, strip=s.wake.phrases)
+        intent = match_intent(question, s.intents, self.now, strip=self.early_starts.strip)
 
         def speaking() -> None:  # the phase turns to speaking when the first piece reaches the speaker
             if self.phases.is_(Phase.THINKING):

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from typing import Callable
 
-from assistant.config.settings import ButtonSettings
+from assistant.config.gpio_settings import ButtonSettings
 from assistant.gpio.pins import claim
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from assistant.config.gpio_settings import LedSettings
 from assistant.config.pins import LED_STATES, check_led_pins, led_pins
-from assistant.config.settings import LedSettings
 from assistant.gpio.pins import claim
 
 log = logging.getLogger(__name__)

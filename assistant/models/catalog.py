@@ -19,7 +19,8 @@ from assistant.core.errors import ModelError
 from assistant.core.paths import CATALOG as CATALOG_PATH
 
 KINDS = ("stt", "llm", "tts", "wake")
-ENGINE_KINDS = {"vosk": ("stt", "wake"), "whisper": ("stt", "wake"), "llama": ("llm",), "piper": ("tts",)}
+ENGINE_KINDS = {"vosk": ("stt", "wake"), "whisper": ("stt", "wake"), "llama": ("llm",), "piper": ("tts",),
+                "micro": ("wake",), "openwakeword": ("wake",)}
 URL_SCHEMES = ("https", "http", "file")
 QUANTIZE_TYPES = ("q8_0", "q4_0")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -36,7 +37,7 @@ class ModelEntry:
     kind: str
     """Pipeline stage it serves: stt, llm, tts or wake."""
     engine: str
-    """Engine that loads it: vosk, whisper, llama or piper."""
+    """Engine that loads it: vosk, whisper, llama, piper, micro or openwakeword."""
     license: str
     """Licence of the model weights, short form (details in license_note)."""
     description: str
@@ -72,9 +73,9 @@ class ModelEntry:
     config_url: Optional[str] = None
     """Piper downloads: address of the voice's .onnx.json, saved beside the .onnx."""
     config_sha256: Optional[str] = None
-    """Piper voices: SHA-256 of the .onnx.json."""
+    """Piper voices: SHA-256 of the .onnx.json; microWakeWord models: of the .json beside the .tflite."""
     config_size_bytes: Optional[int] = None
-    """Piper voices: size of the .onnx.json in bytes."""
+    """Piper voices: size of the .onnx.json; microWakeWord models: of the .json, in bytes."""
 
     def __post_init__(self):
         problem = _entry_problem(self)

@@ -24,7 +24,7 @@ from assistant.config.loader import load_config
 from assistant.core.errors import AssistantError, FetchError
 from assistant.models.catalog import Catalog, ModelEntry, load_catalog
 from assistant.models.download import Progress, download, file_sha256, part_path
-from assistant.models.paths import install_hint, installed_path, voice_config_path
+from assistant.models.paths import config_path, install_hint, installed_path, voice_config_path
 
 MIRROR_ENV = "ASSISTANT_MODEL_MIRROR"
 Log = Callable[[str], None]
@@ -197,8 +197,9 @@ def _verify_entry(entry: ModelEntry, models_dir: Path) -> tuple[str, str]:
             return "bad", f"{path} is an empty folder; delete it and {install_hint(entry)}"
         return _package_status(entry, f"{path} (folder present)")
     checks = [(path, entry.sha256, entry.exact_size)]
-    if entry.engine == "piper":
-        checks.append((voice_config_path(path), entry.config_sha256, entry.config_size_bytes))
+    described_by = config_path(entry, path)
+    if described_by is not None:
+        checks.append((described_by, entry.config_sha256, entry.config_size_bytes))
     for file, sha256, size in checks:
         problem = file_problem(file, sha256, size)
         if problem:

@@ -18,10 +18,11 @@ from assistant.models.catalog import load_catalog
 from assistant.models.memory import check_fits
 from assistant.models.paths import resolve_model
 from assistant.models.selection import ModelChoice, choose_llm, choose_stt, choose_tts, uses_local_llm
+from assistant.models.wake_models import wake_model_specs
 from assistant.stt.base import SpeechToText
 from assistant.tts.base import TextToSpeech
 from assistant.wake.base import WakeDetector
-from assistant.wake.factory import make_wake_detector, resolve_engine
+from assistant.wake.factory import NEURAL, make_wake_detector, resolve_engine
 
 log = logging.getLogger(__name__)
 
@@ -113,17 +114,21 @@ def load_engines(config: Config, stt=True, llm=True, tts=True) -> Engines:
     return Engines(settings=config.settings, **loaded)
 
 
-def wake_factory(config: Config, stt: SpeechToText) -> Callable[[], WakeDetector | None]:
+def wake_factory(config: Config, stt: SpeechToText | None) -> Callable[[], WakeDetector | None]:
     """Makes fresh wake detectors for this config, all built on one loaded recognizer
-    (whisper is loaded for the transcript matcher when ``stt`` is not whisper)."""
+    (whisper is loaded for the transcript matcher when ``stt`` is not whisper; the neural
+    engines need none)."""
     s = config.settings
-    if resolve_engine(s.wake.engine, stt.name) == "vad-whisper" and stt.name != "whisper":
+    engine, specs = resolve_engine(s.wake, getattr(stt, "name", "")), []
+    if engine == "vad-whisper" and getattr(stt, "name", "") != "whisper":
         path = resolve_model(s.stt.fallback_model, "stt", config.models_dir, load_catalog())
         stt = load_stt(config, ModelChoice("whisper", path))
+    if engine in NEURAL:
+        specs = wake_model_specs(config, engine, load_catalog())
     return partial(make_wake_detector, s.wake, stt, vad_threshold=s.endpoint.vad_threshold,
-                   connect_s=s.timeouts.connect_s)
+                   connect_s=s.timeouts.connect_s, models=specs)
 
 
-def load_wake(config: Config, stt: SpeechToText) -> WakeDetector | None:
+def load_wake(config: Config, stt: SpeechToText | None) -> WakeDetector | None:
     """The wake detector for this config, built on the loaded recognizer where it can be."""
     return wake_factory(config, stt)()

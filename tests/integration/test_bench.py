@@ -26,7 +26,7 @@ def test_bench_reports_every_figure():
     assert r["raw_tokens_per_s"] > 0 and r["tokens_ratio"] > 0 and r["tokens_ratio_around"] > 0
     assert r["raw_tokens_per_s_around"]["before"] > 0 and r["raw_tokens_per_s_around"]["after"] > 0
     assert r["token_ms"]["daemon"] > 0 and r["token_ms"]["raw"] > 0
-    assert {"vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
+    assert {"micro", "vad-whisper", "pocketsphinx"} <= set(r["idle_cpu_cores"])
     assert r["machine"]["cores"] >= 1 and r["models"]["llm"].endswith(".gguf")
     assert r["turns"] == 1 and len(r["cpus"]) == 1  # pinned to one CPU
     to_audio, turn_cpu = r["cpu_per_turn_s"]["to_first_audio"], r["cpu_per_turn_s"]["whole_turn"]

@@ -6,7 +6,7 @@ import json
 import subprocess
 
 import pytest
-from support import ASSISTANT, ROOT, words
+from support import ASSISTANT, ROOT, WAKE, words
 from support.daemon import make_config, run_daemon, silence, spoken
 
 from assistant.audio.format import read_wav, write_wav
@@ -26,7 +26,7 @@ def in_order(types: list[str], wanted: list[str]) -> bool:
 
 def test_run_answers_a_spoken_question_from_a_file_mic(tmp_path, tts, whisper):
     mic = tmp_path / "mic.wav"
-    write_wav(mic, concat(silence(1.0), spoken(tts, "Hey computer."), silence(0.7),
+    write_wav(mic, concat(silence(1.0), spoken(tts, WAKE), silence(0.7),
                           spoken(tts, "What is the capital of France?"), silence(0.3)))
     speaker, events_file = tmp_path / "speaker.wav", tmp_path / "events.jsonl"
     proc = subprocess.run(ASSISTANT + ["run", "--mic", str(mic), "--speaker", str(speaker),
@@ -58,7 +58,7 @@ def test_button_interrupts_a_long_answer(tmp_path, engines, tts):
                          leds={"kind": "single", "idle": 5, "listening": 6, "thinking": 13,
                                "speaking": 19, "error": 26})
     lit = {}
-    question = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    question = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                       spoken(tts, "Tell me a long story about a brave dragon and a knight."), silence(0.3))
     marks = {}
 
@@ -96,7 +96,7 @@ def test_button_interrupts_a_long_answer(tmp_path, engines, tts):
 
 def test_follow_up_question_uses_the_previous_turn(tmp_path, engines, tts):
     config = make_config(conversation={"followup_window_s": 8})
-    first = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    first = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                    spoken(tts, "My name is Alice. Please remember it."), silence(0.3))
     follow_up = concat(spoken(tts, "What is my name?"), silence(0.3))
 
@@ -118,7 +118,7 @@ def test_follow_up_question_uses_the_previous_turn(tmp_path, engines, tts):
 
 def test_timer_fires_and_is_spoken(tmp_path, engines, tts, whisper):
     config = make_config(conversation={"followup_window_s": 1})
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                  spoken(tts, "Set a timer for three seconds."), silence(0.3))
 
     def on_event(run, event):
@@ -139,7 +139,7 @@ def test_timer_fires_and_is_spoken(tmp_path, engines, tts, whisper):
 
 def test_local_intent_answers_without_the_llm(tmp_path, engines, tts):
     config = make_config(conversation={"followup_window_s": 0})
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                  spoken(tts, "What time is it?"), silence(0.3))
     run = run_daemon(config, engines, [mic], speaker_path=tmp_path / "spk.wav", turns=1)
     assert run.all("intent")[0].data["name"] == "time"
@@ -150,8 +150,8 @@ def test_local_intent_answers_without_the_llm(tmp_path, engines, tts):
 def test_two_wake_word_questions_in_a_row(tmp_path, engines, tts):
     # After a turn the wake word works again at once (no refractory carried over the turn).
     config = make_config(conversation={"followup_window_s": 0})
-    one = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "What time is it?"))
-    two = concat(silence(0.3), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "What is the date today?"))
+    one = concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, "What time is it?"))
+    two = concat(silence(0.3), spoken(tts, WAKE), silence(0.6), spoken(tts, "What is the date today?"))
 
     def on_event(run, event):
         if event.type == "idle" and len(run.all("turn_done")) == 1 and not run.daemon.mic.clip_starts[1:]:
@@ -196,7 +196,7 @@ def test_a_turn_cancelled_as_it_starts_stops_the_answer_begun_early(tmp_path, en
     from assistant_tools.driver import DaemonDriver
 
     config = make_config(llm={"max_tokens": 200}, conversation={"followup_window_s": 0})
-    question = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    question = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                       spoken(tts, "Tell me a long story about a brave dragon and a knight."), silence(1.0))
     llm_lock = engines.llm._lock  # held while a generation runs
 
@@ -236,7 +236,7 @@ def test_a_pause_inside_a_question_gives_the_model_a_head_start(tmp_path, engine
 
     config = make_config(llm={"max_tokens": 24}, conversation={"followup_window_s": 0},
                          endpoint={"silence_s": 1.2, "complete_silence_s": 1.2})  # "...cats." is a sentence
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, "Tell me about cats."),
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, "Tell me about cats."),
                  silence(0.8), spoken(tts, "How long do they sleep?"), silence(1.5))
     stops, real_stop = [], Responder.stop
 

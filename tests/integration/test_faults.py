@@ -10,6 +10,7 @@ import dataclasses
 import time
 
 import pytest
+from support import WAKE
 from support.daemon import make_config, run_daemon, silence, spoken
 from support.faults import OneFault
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def question(tts, text: str):
-    return concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, text), silence(0.3))
+    return concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, text), silence(0.3))
 
 
 def ask_again_after_error(second):

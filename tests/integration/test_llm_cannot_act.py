@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import WAKE
 
 from assistant.config.settings import IntentSettings
 from assistant.dialog.intents import match_intent
@@ -60,7 +61,7 @@ def test_a_reply_full_of_commands_triggers_nothing(tmp_path, engines, tts):
     llm = ScriptedLlm(engines.llm, SCRIPTED)
     scripted = Engines(settings=engines.settings, stt=engines.stt, llm=llm, tts=engines.tts)
     config = make_config(conversation={"followup_window_s": 0})
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                  spoken(tts, "What should I do next?"), silence(0.3))
     seen = {}
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import ASSISTANT
+from support import ASSISTANT, WAKE
 from support.sockets import socket_families
 
 
@@ -24,7 +24,7 @@ def _mic(tmp_path: Path, tts) -> Path:
     from assistant.audio.format import write_wav
     from assistant_tools.speech import concat
 
-    return write_wav(tmp_path / "mic.wav", concat(silence(0.8), spoken(tts, "Hey computer."), silence(0.7),
+    return write_wav(tmp_path / "mic.wav", concat(silence(0.8), spoken(tts, WAKE), silence(0.7),
                                                   spoken(tts, "What is the capital of France?"), silence(0.5)))
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import ROOT, WAKE
 
 from assistant.daemon.debug_recording import CURRENT
 
@@ -44,7 +44,7 @@ def _question(tts, text: str):
 
     from assistant_tools.speech import concat
 
-    return concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, text), silence(0.3))
+    return concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, text), silence(0.3))
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import pytest
-from support import ASSISTANT, ROOT, words
+from support import ASSISTANT, ROOT, WAKE, words
 from support.daemon import silence, spoken
 
 from assistant.audio.format import read_wav, rms, write_wav
@@ -51,7 +51,7 @@ def pulse(tmp_path):
 
 def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
     question = tmp_path / "question.wav"
-    write_wav(question, concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.7),
+    write_wav(question, concat(silence(0.5), spoken(tts, WAKE), silence(0.7),
                                spoken(tts, "What is the capital of France?"), silence(0.5)))
     events_file = tmp_path / "events.jsonl"
     daemon = subprocess.Popen(ASSISTANT + ["run", "--turns", "1", "--events", str(events_file)],

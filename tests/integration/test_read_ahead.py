@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from support import words
+from support import WAKE, words
 from support.daemon import make_config, run_daemon, silence, spoken
 
 from assistant_tools.speech import concat
@@ -43,7 +43,7 @@ def timed(obj, name: str, spans: list, monkeypatch) -> None:
 def long_question_run(tmp_path, engines, tts, monkeypatch, read_ahead_s: float, early_transcript: bool = True):
     config = make_config(conversation={"followup_window_s": 0},
                          endpoint={"read_ahead_s": read_ahead_s, "early_transcript": early_transcript})
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, LONG_QUESTION), silence(1.5))
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, LONG_QUESTION), silence(1.5))
     engines.llm.llama.reset()  # nothing read before: every prompt below is this run's
     sizes = eval_sizes(engines, monkeypatch)
     heard, read = [], []

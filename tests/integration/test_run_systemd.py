@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from support import ASSISTANT, ROOT
+from support import ASSISTANT, ROOT, WAKE
 from support.daemon import silence, spoken
 
 from assistant.audio.format import write_wav
@@ -43,7 +43,7 @@ class NotifySocket:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_notify_protocol_and_clean_stop_while_speaking(tmp_path, tts, sig):
     mic = tmp_path / "mic.wav"
-    write_wav(mic, concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    write_wav(mic, concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                           spoken(tts, "Tell me a long story about the sea."), silence(0.3)))
     notify = NotifySocket(tmp_path / "notify.sock")
     env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify.sock"), WATCHDOG_USEC="1000000")

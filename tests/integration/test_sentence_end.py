@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support import WAKE
 from support.daemon import make_config, run_daemon, silence, spoken
 
 from assistant.audio.vad import FRAME_SAMPLES, frames_for
@@ -22,7 +23,7 @@ def question_end(tmp_path, engines, tts, question: str, **endpoint):
     """The daemon's run and the data of its question_end event, for one spoken question."""
     config = make_config(conversation={"followup_window_s": 0},
                          endpoint={"silence_s": FULL_SILENCE_S, "complete_silence_s": 0.3, **endpoint})
-    mic = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6), spoken(tts, question), silence(2.5))
+    mic = concat(silence(0.5), spoken(tts, WAKE), silence(0.6), spoken(tts, question), silence(2.5))
     run = run_daemon(config, engines, [mic], speaker_path=tmp_path / "spk.wav", turns=1)
     return run, run.all("question_end")[0].data
 

@@ -333,7 +333,7 @@ def korean_takes() -> list[Take]:
 
 
 def _vosk_detector(model):
-    return make_wake_detector(WakeSettings(phrases=(KO_PHRASE,)), model)
+    return make_wake_detector(WakeSettings(models=(), phrases=(KO_PHRASE,)), model)
 
 
 @pytest.mark.slow
@@ -354,7 +354,7 @@ def test_vosk_grammar_has_fillers_without_unk(vosk_ko):
     assert detector.name == "vosk" and "[unk]" not in detector.grammar
     assert detector.grammar[0] == KO_PHRASE and len(detector.grammar) > 20
     with pytest.raises(ConfigError):
-        make_wake_detector(WakeSettings(phrases=("hey zorblaxian",)), vosk_ko)
+        make_wake_detector(WakeSettings(models=(), phrases=("hey zorblaxian",)), vosk_ko)
 
 
 @pytest.mark.slow

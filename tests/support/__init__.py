@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 """The project folder."""
 ASSISTANT = [sys.executable, "-m", "assistant"]
 """The command line, run as a separate process."""
+WAKE = "Hey Mycroft."
+"""The default wake word (wake.models: hey_mycroft), as the tests speak it."""
 
 
 def words(text: str) -> set[str]:

@@ -12,7 +12,7 @@ from gpiozero import Device
 from gpiozero.exc import BadPinFactory, PinFactoryFallback
 from gpiozero.pins.mock import MockFactory
 
-from assistant.config.settings import ButtonSettings
+from assistant.config.gpio_settings import ButtonSettings
 from assistant.core.errors import GpioError
 from assistant.gpio.button import PushToTalk, make_button
 

@@ -78,7 +78,7 @@ def test_factory_choices_and_errors():
     with pytest.raises(ModelError):
         make_wake_detector(WakeSettings(engine="vosk"))
     with pytest.raises(ModelError):
-        make_wake_detector(WakeSettings(engine="auto"))  # neither vosk nor whisper given
+        make_wake_detector(WakeSettings(engine="auto", models=()))  # neither vosk nor whisper given
     with pytest.raises(ConfigError):
         make_wake_detector(WakeSettings(engine="pocketsphinx", phrases=("hey", "!!")))
     with pytest.raises(ConfigError):
