@@ -8,7 +8,7 @@ from support.wyoming import assistant_serve, loopback_uri, running
 
 @pytest.fixture(scope="session")
 def wyoming_server(tmp_path_factory):
-    """`assistant serve` with the shipped models (whisper tiny.en, piper Joe, the vad-whisper
+    """`assistant serve` with the shipped models (whisper tiny.en, piper Joe, the default
     wake word): its URI."""
     uri = loopback_uri()
     log = tmp_path_factory.mktemp("wyoming") / "serve.log"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from support import words
+from support import WAKE, words
 from support.daemon import make_config, silence, spoken
 from support.wyoming import assistant_serve, loopback_uri, stop, wait_ready
 
@@ -29,7 +29,7 @@ def remote_engines(config, llm) -> Engines:
 async def ask(driver: DaemonDriver, tts, before=None) -> int:
     """Say the wake word; once the daemon listens (the cores may be slow), call ``before`` and
     ask the question. The index of the first event of the turn."""
-    mark = driver.say(concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.5)))
+    mark = driver.say(concat(silence(0.5), spoken(tts, WAKE), silence(0.5)))
     await driver.wait_for("listening", mark, timeout_s=WAIT_S)
     if before is not None:
         before()
@@ -53,7 +53,7 @@ def test_a_whole_turn_over_wyoming(wyoming_server, llm, tts, whisper, tmp_path):
     assert asyncio.run(main()) == 0
     events = {e.type: e for e in reversed(driver.events)}  # the first of each type
     assert "error" not in events, events["error"].data
-    assert events["ready"].data["wake"] == "wyoming" and events["wake"].data["phrase"] == "hey computer"
+    assert events["ready"].data["wake"] == "wyoming" and events["wake"].data["phrase"] == "hey mycroft"
     assert {"capital", "france"} <= words(events["transcript"].data["text"])
     reply = " ".join(e.data["text"] for e in driver.events if e.type == "reply")
     heard = words(whisper.transcribe(read_wav(tmp_path / "speaker.wav").samples))
@@ -66,7 +66,7 @@ def test_a_server_killed_mid_turn_gives_a_clean_error_and_the_next_turn_works(ll
     wait_ready(uri, server, log)
     config = make_config(stt={"engine": "wyoming", "wyoming_uri": uri},
                          tts={"engine": "wyoming", "wyoming_uri": uri},
-                         wake={"engine": "pocketsphinx"}, timeouts=SLOW_CORES, endpoint=PATIENT,
+                         timeouts=SLOW_CORES, endpoint=PATIENT,  # the default wake word, on the Pi
                          conversation={"followup_window_s": 0})
     driver = DaemonDriver(config, remote_engines(config, llm), tmp_path / "speaker.wav")
     seen = {}

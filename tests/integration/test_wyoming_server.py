@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import numpy as np
-from support import ROOT, words
+from support import ROOT, WAKE, words
 from support.wyoming import describe
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -65,8 +65,8 @@ def test_describe_answers_with_what_the_config_selects(wyoming_server):
     info = asyncio.run(describe(wyoming_server))
     assert [m.name for m in info.asr[0].models] == ["whisper-tiny.en"]
     assert [v.name for v in info.tts[0].voices] == ["en_US-joe-medium"] and info.tts[0].supports_synthesize_streaming
-    assert info.wake[0].name == "assistant-vad-whisper"
-    assert [m.phrase for m in info.wake[0].models] == ["hey computer"]
+    assert info.wake[0].name == "assistant-micro"  # the default wake word
+    assert [m.phrase for m in info.wake[0].models] == ["hey mycroft"]
     assert info.asr[0].attribution.url == "https://github.com/SYSTRAN/faster-whisper"
 
 
@@ -96,11 +96,11 @@ def test_streamed_text_comes_back_sentence_by_sentence(wyoming_server):
 
 
 def test_detects_the_spoken_wake_word_and_only_it(wyoming_server, tts):
-    spoken = concat(silence(0.5), piper_clip(tts, "Hey computer."), silence(1.0))
+    spoken = concat(silence(0.5), piper_clip(tts, WAKE), silence(1.0))
     seen, _ = asyncio.run(session(wyoming_server, clip_events(spoken, [Detect().event()]),
                                   lambda e: Detection.is_type(e.type) or NotDetected.is_type(e.type)))
     hit = Detection.from_event(seen[-1])
-    assert hit.name == "hey_computer" and 500 < hit.timestamp < spoken.seconds * 1000
+    assert hit.name == "hey_mycroft" and 500 < hit.timestamp < spoken.seconds * 1000
     other = concat(silence(0.5), piper_clip(tts, "Good morning. The kettle is on."), silence(1.0))
     seen, _ = asyncio.run(session(wyoming_server, clip_events(other, [Detect().event()]),
                                   lambda e: Detection.is_type(e.type) or NotDetected.is_type(e.type)))
