@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speaker", metavar="FILE.wav", help="record what would be played into this file")
     p.add_argument("--turns", type=positive_int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
+    p.add_argument("--room", type=int, nargs="?", const=0, metavar="SEED",
+                   help="with --mic and --speaker: what the speaker plays comes back into the microphone "
+                        "through a simulated room (seeded; default 0), under the file's speech")
 
     p = sub.add_parser("bench", help="measure time-to-first-audio and the stage costs")
     p.add_argument("--turns", type=positive_int, default=12,
@@ -84,7 +87,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_ask(config, args.wav, args.out, args.json, out)
     if args.command == "run":
         from assistant.app.run import RunOptions, cmd_run
-        return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
+        if args.room is not None and not (args.mic and args.speaker):
+            parser.error("run --room needs --mic FILE.wav and --speaker FILE.wav")
+        return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events, args.room))
     if args.command == "bench":
         from assistant_tools.bench import cmd_bench
         return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)

@@ -7,6 +7,8 @@ from typing import Optional
 from assistant.config.settings import WakeSettings
 from assistant.core.errors import ConfigError, ModelError
 from assistant.wake.base import WakeDetector
+from assistant.wake.command import CommandSpotter
+from assistant.wake.phrases import check_phrases, normalise
 
 
 def resolve_engine(configured: str, stt_engine: str) -> str:
@@ -44,3 +46,20 @@ def make_wake_detector(settings: WakeSettings, stt=None, *, vad_threshold: float
 
         return PocketsphinxWakeDetector(settings)
     raise ConfigError(f"wake.engine: unknown engine {engine!r}")
+
+
+def stop_phrases(settings: WakeSettings) -> tuple[str, ...]:
+    """The stop phrases, normalised; ConfigError naming wake.stop_phrases for one without words."""
+    phrases = tuple(dict.fromkeys(normalise(p) for p in settings.stop_phrases))
+    if "" in phrases:
+        raise ConfigError("wake.stop_phrases: each phrase needs letters, e.g. [\"stop\", \"be quiet\"]")
+    return phrases
+
+
+def make_command_spotter(settings: WakeSettings, stt, *, vad_threshold: float = 0.5) -> Optional[CommandSpotter]:
+    """The spotter of the stop phrases and the wake phrases said alone over a reply, on ``stt``
+    (any recognizer); None when there is no recognizer."""
+    if stt is None:
+        return None
+    phrases = stop_phrases(settings) + check_phrases(settings.phrases)
+    return CommandSpotter(stt, tuple(dict.fromkeys(phrases)), settings.threshold, vad_threshold=vad_threshold)
