@@ -58,3 +58,10 @@ def concat(*clips: Clip, rate: int = ENGINE_RATE) -> Clip:
     """Clips one after the other at one rate."""
     parts = [resample(c, rate).samples for c in clips]
     return Clip(np.concatenate(parts) if parts else np.zeros(0, np.float32), rate)
+
+
+def at_level(clip: Clip, dbfs: float) -> Clip:
+    """The clip scaled so its speech (samples above -40 dBFS) has an RMS of ``dbfs``."""
+    loud = clip.samples[np.abs(clip.samples) > 0.01]
+    power = float(np.sqrt(np.mean(loud ** 2))) if len(loud) else 1.0
+    return Clip((clip.samples * (10 ** (dbfs / 20) / power)).astype(np.float32), clip.rate)

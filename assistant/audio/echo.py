@@ -181,7 +181,7 @@ class EchoCanceller:
         self._ref_resampler = StreamResampler(speaker_rate, ENGINE_RATE, quality="QQ")
         self._ref = Timeline(history_s)
         self._ref_write = 0  # timeline index of the next reference sample
-        self._used_until = 0  # timeline index up to which the reference was used
+        self._used_until = -(10**12)  # timeline index up to which the reference was used
         self._last_loud = -(10**12)  # timeline index just past the last audible reference sample
         self.restart_mic()
 

@@ -34,11 +34,11 @@ class CommandSpotter:
     name = "command"
 
     def __init__(self, stt, phrases: Sequence[str], threshold: float = 0.5, *, vad_threshold: float = 0.5,
-                 end_silence_s: float = 0.16, max_s: float = 2.0, min_s: float = 0.35,
+                 end_silence_s: float = 0.16, max_s: float = 2.0, min_s: float = 0.25,
                  vad: VoiceActivity | None = None) -> None:
         """``stt`` is any recognizer (``transcribe``); ``phrases`` are normalised already;
         ``end_silence_s`` is the pause that ends a command; ``min_s`` and ``max_s`` count the
-        segment with its 0.2 s of pre-roll."""
+        segment with its 0.25 s of pre-roll."""
         self._stt = stt
         self.phrases = tuple(phrases)
         # The whole transcript must be the phrase (stricter than finding it inside a longer text),
@@ -47,7 +47,7 @@ class CommandSpotter:
         self.required = required_similarity(threshold) - ONSET_ALLOWANCE
         self._segmenter = SpeechSegmenter(vad or VoiceActivity(vad_threshold), start_frames=2,
                                           end_silence_s=end_silence_s, max_segment_s=max_s + 0.5,
-                                          pre_roll_s=0.2)
+                                          pre_roll_s=0.25)
         self._min, self._max = int(min_s * ENGINE_RATE), int(max_s * ENGINE_RATE)
         self._refractory = Refractory(1.0)
         self.transcripts: list[str] = []
