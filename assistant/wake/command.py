@@ -24,6 +24,8 @@ from assistant.wake.base import Refractory, WakeHit
 from assistant.wake.phrases import normalise, required_similarity, similarity
 
 
+PRE_ROLL_S = 0.25
+"""Audio kept from before the VAD's onset: the canceller softens a command's first sounds."""
 ONSET_ALLOWANCE = 0.1
 """How much less similar than a wake phrase a command's transcript may be."""
 
@@ -47,8 +49,10 @@ class CommandSpotter:
         self.required = required_similarity(threshold) - ONSET_ALLOWANCE
         self._segmenter = SpeechSegmenter(vad or VoiceActivity(vad_threshold), start_frames=2,
                                           end_silence_s=end_silence_s, max_segment_s=max_s + 0.5,
-                                          pre_roll_s=0.25)
+                                          pre_roll_s=PRE_ROLL_S)
         self._min, self._max = int(min_s * ENGINE_RATE), int(max_s * ENGINE_RATE)
+        self._pre_roll = int(PRE_ROLL_S * ENGINE_RATE)
+        self._long_until = -1  # where the last stretch too long to be a command ended
         self._refractory = Refractory(1.0)
         self.transcripts: list[str] = []
         """Recent transcripts (the last 20), for logs and tuning."""
@@ -67,9 +71,12 @@ class CommandSpotter:
         """Feed 16 kHz audio; a hit when a short segment that just ended was a phrase."""
         hit = None
         for event in self._segmenter.feed(block):
-            if isinstance(event, SpeechEnded) and not event.truncated and hit is None:
-                if self._min <= len(event.audio) <= self._max:
-                    hit = self._check(event.audio, event.speech_end_sample)
+            if not isinstance(event, SpeechEnded):
+                continue
+            if event.truncated or event.start_sample <= self._long_until:  # long speech, or its rest
+                self._long_until = event.speech_end_sample + self._pre_roll
+            elif hit is None and self._min <= len(event.audio) <= self._max:
+                hit = self._check(event.audio, event.speech_end_sample)
         return self._refractory.admit(hit)
 
     def reset(self) -> None:
