@@ -21,6 +21,7 @@ from assistant.models.catalog import load_catalog
 from assistant.models.loading import load_engines, load_stt
 from assistant.models.selection import choose_stt
 from assistant_tools.bench_report import machine_info, print_table
+from assistant_tools.bench_room import room_figures
 from assistant_tools.bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from assistant_tools.driver import DaemonDriver
 from assistant_tools.speech import concat, piper_clip, silence
@@ -132,7 +133,7 @@ def wake_engine_idle(config: Config, engines, engine: str, no_wake, workdir: Pat
     return asyncio.run(run())
 
 
-def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dict:
+def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None, room_rounds: int = 2) -> dict:
     """Everything `assistant bench` reports, as one dict."""
     config = bench_config(config, llm, stt, voice)
     s = config.settings
@@ -149,8 +150,9 @@ def run_bench(config: Config, turns: int, llm=None, stt=None, voice=None) -> dic
         raw["after"] = raw_token_times(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("pocketsphinx", "vosk") if engine != daemon["wake"]}
+        room = room_figures(config, engines, Path(tmp), room_rounds) if room_rounds else None
     stages = [measure_stages(engines, q, s) for q in questions]
-    return summarize(config, engines, daemon, stages, others, raw)
+    return {**summarize(config, engines, daemon, stages, others, raw), "room": room}
 
 
 def median_p90(values) -> dict:
@@ -213,9 +215,10 @@ def summarize(config, engines, daemon: dict, stages, others: dict, raw: dict) ->
     }
 
 
-def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None) -> int:
+def cmd_bench(config: Config, turns: int, as_json: bool, out, llm=None, stt=None, voice=None,
+              room_rounds: int = 2) -> int:
     """Entry point of `assistant bench`."""
-    result = run_bench(config, turns, llm, stt, voice)
+    result = run_bench(config, turns, llm, stt, voice, room_rounds)
     if as_json:
         out.write(json.dumps(result) + "\n")
     else:

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="bench this LLM (catalog name or path) instead of llm.model")
     p.add_argument("--stt", help="bench this speech model instead of stt.model")
     p.add_argument("--voice", help="bench this voice instead of tts.voice")
+    p.add_argument("--room-rounds", type=int, default=2, metavar="N",
+                   help="echo cancellation in a simulated room: 6*N echoed replies and N barge-ins by voice "
+                        "per command (default 2; 0 skips it)")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -87,12 +90,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_ask(config, args.wav, args.out, args.json, out)
     if args.command == "run":
         from assistant.app.run import RunOptions, cmd_run
-        if args.room is not None and not (args.mic and args.speaker):
-            parser.error("run --room needs --mic FILE.wav and --speaker FILE.wav")
         return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events, args.room))
     if args.command == "bench":
         from assistant_tools.bench import cmd_bench
-        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice)
+        return cmd_bench(config, args.turns, args.json, out, args.llm, args.stt, args.voice, args.room_rounds)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)
@@ -109,7 +110,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.room is not None and not (args.mic and args.speaker):
+        parser.error("run --room needs --mic FILE.wav and --speaker FILE.wav")
     # The daemon logs what it does (journald keeps it); one-shot commands stay quiet.
     quiet = not args.verbose and args.command != "run"
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
