@@ -91,6 +91,14 @@ def long_reply(i: int) -> str:
     return f"{REPLIES[i % len(REPLIES)]} {REPLIES[(i + 1) % len(REPLIES)]}"
 
 
+async def analysed(driver: DaemonDriver, seconds: float) -> None:
+    """Wait until ``seconds`` more of microphone audio were captured and the daemon has analysed
+    everything captured: a loaded machine analyses seconds late."""
+    until = driver.mic.position + int(seconds * ENGINE_RATE)
+    while driver.mic.position < until or driver.daemon.router.blocks.pending():
+        await asyncio.sleep(0.03)
+
+
 async def interrupt(driver: DaemonDriver, said, first: int = 2) -> list[tuple[object, int]]:
     """Each (clip, end) said ``INTO_REPLY_S`` into a long reply: (the barge_in event or None,
     the microphone position where the phrase's speech ended)."""

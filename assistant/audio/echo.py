@@ -42,8 +42,11 @@ from assistant.core.errors import ConfigError
 
 FRAME = ENGINE_RATE // 100
 """WebRTC's 10 ms frame at 16 kHz."""
-MAX_QUEUED_REFERENCE = 500
-"""Reference blocks kept while the microphone delivers nothing (about 10 s of 20 ms blocks)."""
+MAX_QUEUED_REFERENCE = 3000
+"""Reference blocks kept while the microphone delivers nothing, or its analysis lags (about 60 s
+of 20 ms blocks)."""
+RESTART = np.zeros(0, np.float32)
+"""Marks a re-opened speaker in the reference queue."""
 
 
 class StreamClock:
@@ -183,7 +186,7 @@ class EchoCanceller:
         self._ref_write = 0  # timeline index of the next reference sample
         self._used_until = -(10**12)  # timeline index up to which the reference was used
         self._last_loud = -(10**12)  # timeline index just past the last audible reference sample
-        self.restart_mic()
+        self._new_mic_stream()
 
     def reference(self, block: np.ndarray, handed_at: float) -> None:
         """The speaker handed ``block`` (its rate) to the device at ``handed_at``; any thread, cheap."""
@@ -191,7 +194,15 @@ class EchoCanceller:
             self._incoming.append((block, handed_at))
 
     def restart_mic(self) -> None:
-        """The microphone was (re)opened: its stream starts afresh."""
+        """The microphone was re-opened: its stream starts afresh at its next block (any thread)."""
+        self._mic_restarted = True
+
+    def restart_speaker(self) -> None:
+        """The speaker was re-opened: its stream starts afresh at its next block (any thread)."""
+        self.reference(RESTART, 0.0)
+
+    def _new_mic_stream(self) -> None:
+        self._mic_restarted = False
         self._mic_clock = StreamClock(ENGINE_RATE)
         self._mic_next: int | None = None  # timeline index of the next mic sample
         self._carry = np.zeros(0, np.float32)
@@ -202,6 +213,8 @@ class EchoCanceller:
         One thread only. The output is whole 10 ms frames: up to 159 samples wait for the next block.
         """
         began = time.thread_time()
+        if self._mic_restarted:
+            self._new_mic_stream()
         start, data = self._place(np.asarray(block, np.float32), captured_at)
         self._drain_reference()
         n = len(data)
@@ -247,6 +260,9 @@ class EchoCanceller:
             items = list(self._incoming)
             self._incoming.clear()
         for samples, handed_at in items:
+            if samples is RESTART:
+                self._ref_clock = StreamClock(self._speaker_rate)
+                continue
             first = self._ref_clock.count
             if self._ref_clock.advance(handed_at, len(samples)):
                 if first:

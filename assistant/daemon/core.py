@@ -208,6 +208,8 @@ class Daemon:
     def _device_restored(self, which: str) -> None:
         if which == "mic":
             self.router.mic_rate(self.mic.rate)
+        elif self.echo is not None and self.echo.echo_cancel:
+            self.echo.restart_speaker()
         self.events.emit("recovered", device=which)
 
     def _device_gone(self, which: str) -> None:
