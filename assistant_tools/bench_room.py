@@ -86,9 +86,9 @@ async def into_reply(driver: DaemonDriver, after: int, seconds: float) -> None:
 
 
 def long_reply(i: int) -> str:
-    """Two of the replies, one after the other: about 12 s, so the phrase said over it is heard
-    before it ends even when a loaded machine analyses the microphone seconds late."""
-    return f"{REPLIES[i % len(REPLIES)]} {REPLIES[(i + 1) % len(REPLIES)]}"
+    """Three of the replies, one after the other (about 18 s): the phrase said over it is still
+    heard over it when a loaded machine analyses the microphone many seconds late."""
+    return " ".join(REPLIES[(i + k) % len(REPLIES)] for k in range(3))
 
 
 async def analysed(driver: DaemonDriver, seconds: float) -> None:
@@ -105,9 +105,10 @@ async def interrupt(driver: DaemonDriver, said, first: int = 2) -> list[tuple[ob
     found = []
     for i, (clip, end) in enumerate(said):
         after = len(driver.events)
-        driver.daemon.runner.speak(long_reply(first + 2 * i))
+        driver.daemon.runner.speak(long_reply(first + 3 * i))
         await into_reply(driver, after, INTO_REPLY_S)
         driver.say(clip)
+        await analysed(driver, clip.seconds + 0.5)
         await driver.wait_for("idle", after, timeout_s=300)
         barge = next((e for e in driver.events[after:] if e.type == "barge_in"), None)
         found.append((barge, driver.mic.clip_starts[-1] + end))

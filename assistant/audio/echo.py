@@ -126,7 +126,8 @@ class EchoStats:
     reanchors: int = 0
     """Times a stream's place on the clock moved after the first (callback jitter must not move it)."""
     late_reference: int = 0
-    """Reference samples that arrived after their slot was used (should stay 0)."""
+    """Reference samples that arrived over 10 ms after their slot was used (should stay 0; soxr
+    holds back a sample or two, harmlessly: the echo comes tens of ms after its reference)."""
     energy_in: float = 0.0
     """Sum of squares of the microphone audio processed."""
     energy_out: float = 0.0
@@ -270,8 +271,8 @@ class EchoCanceller:
                 self._ref_resampler = StreamResampler(self._speaker_rate, ENGINE_RATE, quality="QQ")
                 self._ref_write = self._index(self._ref_clock.time_of(first))
             x = self._ref_resampler.process(samples)
-            if self._ref_write < self._used_until:
-                self.stats.late_reference += min(len(x), self._used_until - self._ref_write)
+            if self._ref_write < self._used_until - FRAME:
+                self.stats.late_reference += min(len(x), self._used_until - FRAME - self._ref_write)
             self._ref.put(self._ref_write, x)
             loud = np.flatnonzero(np.abs(x) > AUDIBLE)
             if len(loud):

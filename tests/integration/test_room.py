@@ -50,7 +50,7 @@ def test_a_dozen_long_replies_and_a_real_answer_wake_nothing(engines, tmp_path):
 
 
 def test_the_wake_word_and_stop_said_over_a_reply_interrupt_it_at_once(engines, tmp_path):
-    phrases = ["Stop.", "Hey computer.", "Be quiet."]
+    phrases = ["Stop.", "Hey computer."]
     said = [user_says(engines, p) for p in phrases]
 
     async def body(driver):
@@ -64,12 +64,12 @@ def test_the_wake_word_and_stop_said_over_a_reply_interrupt_it_at_once(engines, 
         print(f"\n{phrase!r} heard as {barge.data['phrase']!r}: decided {after:+.3f} s of audio after the "
               f"phrase's end; the reply stopped {barge.data['latency_s']:.3f} s after it (wall time)")
         assert after <= LIMIT_S, barge.data
-    assert [b.data["phrase"] for b, _ in found] == ["stop", "hey computer", "be quiet"]
+    assert [b.data["phrase"] for b, _ in found] == ["stop", "hey computer"]
     assert any(e.type == "wake" and e.data["phrase"] == "hey computer" for e in driver.events)
-    assert sum(e.type == "barge_in" for e in driver.events) == 3  # nothing else interrupted
+    assert sum(e.type == "barge_in" for e in driver.events) == 2  # nothing else interrupted
 
 
-def test_without_echo_cancellation_stop_is_missed(engines, tmp_path):
+def test_without_echo_cancellation_it_hears_itself_and_misses_stop(engines, tmp_path):
     said = [user_says(engines, "Stop.")]
 
     async def body(driver):
@@ -86,3 +86,4 @@ def test_without_echo_cancellation_stop_is_missed(engines, tmp_path):
           f"{self_heard}; the spotter transcribed {spotter.transcripts}")
     # The user's "stop" merges with the assistant's voice into one long stretch of speech: never alone.
     assert barge is None or barge.data.get("phrase") != "stop"
+    assert self_heard or any("hey computer" in t for t in spotter.transcripts)  # its own wake phrase
