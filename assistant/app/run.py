@@ -136,7 +136,7 @@ def cmd_run(config: Config, options: RunOptions) -> int:
     """Entry point of `assistant run`."""
     daemon = build_daemon(config, options)
     code = asyncio.run(serve(daemon, config_path=config.path))
-    daemon.engines.llm.close()
+    daemon.llm.close()
     stuck = busy_threads(EXIT_WAIT_S)
     if stuck:  # an abandoned native call must not hold the exit (systemd waits only 5 s)
         log.warning("exiting with worker threads still busy: %s", ", ".join(stuck))

@@ -133,13 +133,14 @@ class AudioRouter:
         dropped = self.speaker.flush()
         flushed_at = time.monotonic()
         self.voice.idle()
-        await self.cancel_turn()
         heard = {}
         if voice is not None:  # how long after the end of the phrase the reply stopped
             heard = {"phrase": voice.hit.phrase, "engine": voice.hit.engine, "at": round(flushed_at, 4),
                      "latency_s": round(flushed_at - voice.phrase_end_at, 3),
                      "heard_s": round(voice.after / ENGINE_RATE, 3), "phrase_end_at": round(voice.phrase_end_at, 4)}
+        # Reported before the turn lets go: a cancelled turn may be the last one (run --turns).
         self.events.emit("barge_in", source=source, dropped_s=round(dropped / self.speaker.rate, 3), **heard)
+        await self.cancel_turn()
 
     async def cancel_turn(self) -> None:
         """Stop the turn and the model's reading ahead; wait until both let go."""
