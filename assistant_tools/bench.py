@@ -22,6 +22,7 @@ from assistant.models.catalog import load_catalog
 from assistant.models.loading import load_engines, load_stt
 from assistant.models.selection import choose_stt
 from assistant_tools.bench_report import machine_info, print_table
+from assistant_tools.bench_room import room_figures
 from assistant_tools.bench_stages import measure_stages, raw_figures, raw_token_times, speech_end, stt_finalisation
 from assistant_tools.cpu_use import CpuSampler
 from assistant_tools.driver import DaemonDriver
@@ -165,7 +166,7 @@ def wake_engine_idle(config: Config, engines, engine: str, no_wake, workdir: Pat
     return asyncio.run(run())
 
 
-def run_bench(config: Config, turns: int, models: Models = Models()) -> dict:
+def run_bench(config: Config, turns: int, models: Models = Models(), room_rounds: int = 2) -> dict:
     """Everything `assistant bench` reports, as one dict."""
     config = bench_config(config, models)
     s = config.settings
@@ -183,8 +184,9 @@ def run_bench(config: Config, turns: int, models: Models = Models()) -> dict:
         raw["after"] = raw_token_times(engines.llm, s.llm.system_prompt, prompts)
         others = {engine: wake_engine_idle(config, engines, engine, no_wake, Path(tmp))
                   for engine in ("vad-whisper", "pocketsphinx", "vosk") if engine != daemon["wake"]}
+        room = room_figures(config, engines, Path(tmp), room_rounds) if room_rounds else None
     stages = [measure_stages(engines, q, s) for q in questions]
-    return summarize(config, engines, daemon, stages, others, raw)
+    return {**summarize(config, engines, daemon, stages, others, raw), "room": room}
 
 
 def median_p90(values) -> dict:
@@ -271,10 +273,10 @@ def use_cpus(count: int | None) -> list[int]:
 
 
 def cmd_bench(config: Config, turns: int, as_json: bool, out, models: Models = Models(),
-              cpus: int | None = None) -> int:
+              cpus: int | None = None, room_rounds: int = 2) -> int:
     """Entry point of `assistant bench`."""
     used = use_cpus(cpus)
-    result = {**run_bench(config, turns, models), "cpus": used}
+    result = {**run_bench(config, turns, models, room_rounds), "cpus": used}
     if as_json:
         out.write(json.dumps(result) + "\n")
     else:

@@ -72,6 +72,15 @@ def print_table(r: dict, out) -> None:
     for engine, cores in r["idle_cpu_cores"].items():
         label = "vosk (Korean model)" if engine == "vosk" else engine
         row(f"idle_cpu_cores {label}", f"silence {cores['silence']}, speech {cores['speech']}", "target < 0.15")
+    room = r.get("room")
+    if room:
+        voice = room["voice_barge_in"]
+        row("echo ERLE_db", room["erle_db"], "a dozen replies echoed in the simulated room; target >= 25")
+        row("echo cpu per audio s", room["echo_cpu_per_audio_s"], "the canceller on the audio worker")
+        row("cpu_cores while speaking", room["cpu_cores_speaking"], "piper, canceller, wake and stop detectors")
+        row("voice barge-in detected", voice["detected"], f"heard {voice['heard']}")
+        row("  decided after the phrase", voice["after_end_audio_s"], "audio after its end (s); target < 0.3")
+        row("  reply stopped after the phrase", voice["latency_wall_s"], "wall time (s), with this machine's load")
     row("stages_median_s", r["stages_median_s"])
     for span, label in (("to_first_audio", "end of speech -> first audio"), ("whole_turn", "end of speech -> turn done")):
         row(f"cpu_s {span}", _stages(r["cpu_per_turn_s"][span]), f"CPU seconds by stage, {label}")

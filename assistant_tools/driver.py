@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.app.run import RunOptions, build_daemon, serve
 from assistant.audio.format import Clip
 from assistant.audio.mic import FileMicrophone
+from assistant.audio.room import RoomParams, room_pair
 from assistant.core.clock import Clock
 from assistant.core.events import Event, EventLog
 
@@ -20,13 +21,20 @@ class DaemonDriver:
     """A daemon with a file microphone and a recording speaker, run as a task of this loop."""
 
     def __init__(self, config, engines, speaker_path: Path, events_path: Path | None = None,
-                 pin_factory=None, clips: tuple[Clip, ...] = (), turns: int | None = None, wyoming=None) -> None:
+                 pin_factory=None, clips: tuple[Clip, ...] = (), turns: int | None = None,
+                 room: RoomParams | None = None, wyoming=None) -> None:
+        """``room``: the speaker's sound comes back into the microphone through this room."""
         self.clock = Clock()
         self.events: list[Event] = []
         self.log = EventLog(events_path, clock=self.clock.now)
-        self.mic = FileMicrophone(list(clips), self.clock)
+        speaker = None
+        if room is None:
+            self.mic = FileMicrophone(list(clips), self.clock)
+        else:
+            rate = config.settings.audio.output_rate or engines.tts.rate
+            self.mic, speaker = room_pair(list(clips), speaker_path, rate, self.clock, room)
         self.daemon = build_daemon(config, RunOptions(speaker=str(speaker_path), turns=turns), mic=self.mic,
-                                   events=self.log, clock=self.clock, engines=engines,
+                                   speaker=speaker, events=self.log, clock=self.clock, engines=engines,
                                    pin_factory=pin_factory)
         self.pin_factory = pin_factory
         self.wyoming = wyoming

@@ -76,3 +76,10 @@ def wake_words(detector) -> str:
     configured default when there is none."""
     phrases = getattr(detector, "phrases", None) or ("hey mycroft",)
     return phrases[0].capitalize() + "."
+
+
+def at_level(clip: Clip, dbfs: float) -> Clip:
+    """The clip scaled so its speech (samples above -40 dBFS) has an RMS of ``dbfs``."""
+    loud = clip.samples[np.abs(clip.samples) > 0.01]
+    power = float(np.sqrt(np.mean(loud ** 2))) if len(loud) else 1.0
+    return Clip((clip.samples * (10 ** (dbfs / 20) / power)).astype(np.float32), clip.rate)

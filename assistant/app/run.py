@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.app.serve import open_server, services_for
+from assistant.audio.echo import make_echo_canceller
 from assistant.audio.format import read_wav
 from assistant.audio.mic import FileMicrophone, SoundDeviceMicrophone
+from assistant.audio.room import RoomParams, room_pair
 from assistant.audio.speaker import FileSpeaker, SoundDeviceSpeaker
 from assistant.audio.vad import VoiceActivity
 from assistant.config.loader import Config, load_config
@@ -28,6 +30,7 @@ from assistant.dialog.conversation import chat_messages
 from assistant.gpio.button import make_button
 from assistant.gpio.leds import make_leds
 from assistant.models.loading import load_engines, wake_factory
+from assistant.wake.factory import make_command_spotter
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class RunOptions:
     """Exit after this many finished turns."""
     events: str | None = None
     """JSON-lines file of pipeline events."""
+    room: int | None = None
+    """With mic and speaker files: join them through a simulated room with this seed."""
 
 
 def warm_up(engines, system_prompt: str) -> None:
@@ -60,10 +65,13 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
     clock = clock or Clock()
     engines = engines or load_engines(config)
     warm_up(engines, s.llm.system_prompt)
+    rate = s.audio.output_rate or engines.tts.rate
+    if options.room is not None and mic is None and speaker is None:
+        mic, speaker = room_pair([read_wav(options.mic)], Path(options.speaker), rate, clock,
+                                 RoomParams(seed=options.room))
     if mic is None:
         mic = (FileMicrophone([read_wav(options.mic)], clock) if options.mic
                else SoundDeviceMicrophone(s.audio.input_device, s.audio.input_rate, s.audio.block_ms))
-    rate = s.audio.output_rate or engines.tts.rate
     if speaker is None:
         speaker = (FileSpeaker(Path(options.speaker), rate, clock) if options.speaker
                    else SoundDeviceSpeaker(s.audio.output_device, rate))
@@ -72,9 +80,13 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
         subscribe_recorder(config, events)
     responder = Responder(engines, speaker, events, s.timeouts, s.llm.timeout_s, s.tts.first_piece_chars)
     wake = (new_wake or wake_factory(config, engines.stt))()
+    echo = make_echo_canceller(s.audio, speaker.rate)
+    over_reply = s.audio.echo_cancel or s.wake.during_speech
+    spotter = (make_command_spotter(s.wake, engines.stt, getattr(wake, "phrases", None),
+                                    vad_threshold=s.endpoint.vad_threshold) if over_reply else None)
     return Daemon(s, engines, mic, speaker, events, wake,
                   VoiceActivity(s.endpoint.vad_threshold), responder,
-                  make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns)
+                  make_leds(s.leds, pin_factory), Notifier(), clock, turns=options.turns, echo=echo, spotter=spotter)
 
 
 def reload_config(daemon, path) -> None:

@@ -76,3 +76,23 @@ class ManualSpeaker(Speaker):
             self._deliver(block, self.clock.now() if self.clock else 0.0)
             self.heard.append(block.copy())
         return count
+
+
+class FakeEchoCanceller:
+    """An echo canceller that passes the microphone through and keeps the reference it was given."""
+
+    echo_cancel = True
+
+    def __init__(self) -> None:
+        self.reference_blocks = 0
+        """Speaker blocks handed over."""
+        self.restarts = 0
+
+    def reference(self, block: np.ndarray, handed_at: float) -> None:
+        self.reference_blocks += 1
+
+    def process(self, block: np.ndarray, captured_at: float) -> np.ndarray:
+        return block
+
+    def restart_mic(self) -> None:
+        self.restarts += 1

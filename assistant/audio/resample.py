@@ -9,10 +9,12 @@ import soxr
 class StreamResampler:
     """Resamples consecutive blocks as one continuous signal; a pass-through at equal rates."""
 
-    def __init__(self, src_rate: int, dst_rate: int) -> None:
+    def __init__(self, src_rate: int, dst_rate: int, quality: str = "HQ") -> None:
+        """``quality`` is soxr's: HQ holds back 20-40 ms of output and releases it in bursts;
+        QQ holds back one sample (the echo canceller's reference must not arrive late)."""
         self.passthrough = src_rate == dst_rate
         self._stream = None if self.passthrough else soxr.ResampleStream(
-            src_rate, dst_rate, 1, dtype="float32", quality="HQ")
+            src_rate, dst_rate, 1, dtype="float32", quality=quality)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """The resampled block (may be a few samples shorter or longer than the exact ratio)."""

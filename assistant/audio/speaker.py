@@ -28,6 +28,8 @@ class SampleQueue:
         self._offset = 0  # samples of the first chunk already pulled
         self._lock = threading.Lock()
         self.gain = 1.0
+        self.duck = 1.0
+        """A further factor while someone speaks over the reply (the volume stays ``gain``)."""
 
     def push(self, samples: np.ndarray) -> None:
         """Queue samples for playback (no copy)."""
@@ -62,8 +64,9 @@ class SampleQueue:
                     self._chunks.popleft()
                     self._offset = 0
         out[filled:] = 0.0
-        if self.gain != 1.0 and filled:
-            np.multiply(out[:filled], self.gain, out=out[:filled])
+        gain = self.gain * self.duck
+        if gain != 1.0 and filled:
+            np.multiply(out[:filled], gain, out=out[:filled])
         return filled
 
 
@@ -81,6 +84,9 @@ class Speaker:
         self.idle = threading.Event()
         self.idle.set()
         self.on_played: Callable[[int, float | None], None] | None = None
+        self.on_block: Callable[[np.ndarray, float], None] | None = None
+        """Gets a copy of every block the device takes, silent ones too, and when it was handed
+        over (the echo canceller's reference); runs in the audio thread."""
         self.on_error: Callable[[str], None] = lambda message: None
         self.pushed_total = 0
         """Samples ever queued and not flushed."""
@@ -104,6 +110,10 @@ class Speaker:
         self.queue.gain = float(min(high, max(low, self.queue.gain + step)))
         return self.queue.gain
 
+    def duck(self, db: float) -> None:
+        """Play what follows ``db`` quieter than the volume (0: at the volume again)."""
+        self.queue.duck = 10.0 ** (-db / 20.0)
+
     def flush(self) -> int:
         """Stop playback now: drop everything queued."""
         dropped = self.queue.clear()
@@ -113,6 +123,8 @@ class Speaker:
 
     def _deliver(self, block: np.ndarray, at: float) -> None:
         real = self.queue.pull(block)
+        if self.on_block is not None:
+            self.on_block(block.copy(), at)
         if real:
             self.played_total += real
             self._played(block[:real], at)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from assistant.audio.devices import find_device
+from assistant.audio.echo import make_echo_canceller
 from assistant.config.loader import Config
 from assistant.config.network import api_key
 from assistant.core.errors import EX_CONFIG, EX_FAILURE, EX_UNAVAILABLE, AssistantError, AudioDeviceError, ModelError
@@ -104,6 +105,18 @@ def _device_finding(config: Config, kind: str) -> Finding:
     return Finding("ok", key, f"{device.index}: {device.name} ({device.default_rate} Hz)")
 
 
+def _echo_finding(config: Config) -> list[Finding]:
+    """The echo canceller (and noise suppression, gain) loads, when configured."""
+    audio = config.settings.audio
+    try:
+        if make_echo_canceller(audio, 16000) is None:
+            return []
+    except AssistantError as exc:
+        return [Finding("fail", "audio.echo_cancel", str(exc), exc.exit_code)]
+    wanted = [k for k in ("echo_cancel", "noise_suppression", "auto_gain") if getattr(audio, k)]
+    return [Finding("ok", "audio." + wanted[0], f"WebRTC audio processing loads ({', '.join(wanted)})")]
+
+
 def run_checks(config: Config) -> list[Finding]:
     """Every finding for this configuration, in report order."""
     catalog = load_catalog()
@@ -118,7 +131,7 @@ def run_checks(config: Config) -> list[Finding]:
         findings += _model_finding("llm.model", choose_llm, load_local_llm, config, catalog)
     findings += _model_finding("tts.voice", choose_tts, load_tts, config, catalog)
     findings.append(_wake_finding(config))
-    findings += [_device_finding(config, "input"), _device_finding(config, "output")]
+    findings += [_device_finding(config, "input"), _device_finding(config, "output")] + _echo_finding(config)
     return findings
 
 

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speaker", metavar="FILE.wav", help="record what would be played into this file")
     p.add_argument("--turns", type=positive_int, metavar="N", help="exit after N finished turns")
     p.add_argument("--events", metavar="FILE.jsonl", help="write one JSON object per pipeline event")
+    p.add_argument("--room", type=int, nargs="?", const=0, metavar="SEED",
+                   help="with --mic and --speaker: what the speaker plays comes back into the microphone "
+                        "through a simulated room (seeded; default 0), under the file's speech")
 
     p = sub.add_parser("serve", help="offer wake word, speech-to-text and voice as Wyoming services")
     p.add_argument("--wyoming", type=wyoming_uri, metavar="URI",
@@ -88,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the model to ask that server for (default llm.remote_model)")
     p.add_argument("--cpus", type=positive_int, metavar="N",
                    help="run on N of the CPUs this process may use (CPU affinity), e.g. 1 to see one core's figures")
+    p.add_argument("--room-rounds", type=int, default=2, metavar="N",
+                   help="echo cancellation in a simulated room: 6*N echoed replies and N barge-ins by voice "
+                        "per command (default 2; 0 skips it)")
     modes = p.add_subparsers(dest="bench_mode", metavar="MODE")
     p = modes.add_parser("stt", help="word error rate and decode time of speech-to-text settings",
                          description="Word error rate of whisper settings on real recordings from registry "
@@ -140,7 +146,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_ask(config, args.wav, args.out, args.json, out)
     if args.command == "run":
         from assistant.app.run import RunOptions, cmd_run
-        return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events))
+        return cmd_run(config, RunOptions(args.mic, args.speaker, args.turns, args.events, args.room))
     if args.command == "serve":
         from assistant.app.serve import cmd_serve
         from assistant.config.network import DEFAULT_WYOMING_URI
@@ -155,7 +161,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench":
         from assistant_tools.bench import Models, cmd_bench
         models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)
-        return cmd_bench(config, args.turns, args.json, out, models, args.cpus)
+        return cmd_bench(config, args.turns, args.json, out, models, args.cpus, args.room_rounds)
     if args.command == "install-service":
         from assistant.cli.install_service import cmd_install_service
         return cmd_install_service(config, args.prefix, args.dry_run, out)
@@ -172,7 +178,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.room is not None and not (args.mic and args.speaker):
+        parser.error("run --room needs --mic FILE.wav and --speaker FILE.wav")
     # The daemon logs what it does (journald keeps it); one-shot commands stay quiet.
     quiet = not args.verbose and args.command not in ("run", "serve")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,

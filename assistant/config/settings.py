@@ -132,6 +132,15 @@ class AudioSettings:
     """Rate the speaker is opened at; empty uses the voice's own rate."""
     block_ms: int = limit(30, lo=10, hi=200)
     """Length of one microphone block handed to the loop."""
+    echo_cancel: bool = False
+    """Cancel the speaker's echo in the microphone (WebRTC AEC3, in-process, the speaker's own samples
+    as reference); the wake word and stop phrases then work while the assistant speaks."""
+    noise_suppression: bool = False
+    """WebRTC noise suppression on the microphone, for far-field microphones in steady noise (fans)."""
+    noise_suppression_level: int = limit(1, lo=0, hi=3)
+    """How hard noise suppression works: 0..3 remove about 6, 12, 18 or 21 dB of noise."""
+    auto_gain: bool = False
+    """WebRTC automatic gain control on the microphone, for a quiet far-field microphone (raises noise too)."""
 
 
 WAKE_ENGINES = ("auto", "micro", "openwakeword", "vosk", "vad-whisper", "pocketsphinx", "wyoming", "none")
@@ -161,7 +170,13 @@ class WakeSettings:
     refractory_s: float = limit(1.5, lo=0.0, hi=30.0)
     """After a detection, ignore further detections for this long."""
     during_speech: bool = False
-    """Listen for the wake word while the assistant speaks (barge-in); only with an echo-cancelled mic."""
+    """Listen for the wake word and stop phrases while the assistant speaks although audio.echo_cancel
+    is off: for a microphone that cancels the echo itself (a USB speakerphone)."""
+    stop_phrases: tuple[str, ...] = ("stop", "cancel", "be quiet")
+    """Said alone while the assistant thinks or speaks, these interrupt it and it goes back to idle;
+    only when the echo is cancelled (audio.echo_cancel or wake.during_speech). Empty: none."""
+    duck_db: float = limit(12.0, lo=0.0, hi=40.0)
+    """While someone speaks over a reply, play it this much quieter (echo_cancel only; 0: never)."""
     wyoming_uri: Optional[str] = limit(None, uri=True)
     """Wyoming wake-word server of engine wyoming: tcp://HOST:PORT or unix://PATH."""
 

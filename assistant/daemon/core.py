@@ -21,6 +21,7 @@ from assistant.config.reload import changed_keys, needs_restart
 from assistant.core.errors import EX_SOFTWARE, EX_TEMPFAIL, AudioDeviceError, SttError
 from assistant.core.heap import release_free_memory
 from assistant.core.workers import StagePool
+from assistant.daemon.barge_in import VoiceBargeIn
 from assistant.daemon.early_start import EarlyStarts
 from assistant.daemon.feedback import StatusFeedback
 from assistant.daemon.listening import Listening
@@ -33,6 +34,7 @@ from assistant.daemon.supervisor import DEVICE_ERRORS, DeviceEvents, DeviceSuper
 from assistant.daemon.timers import Timers, apply_intent
 from assistant.daemon.turn import Chat, TurnRunner
 from assistant.llm.fallback import FallbackLlm
+from assistant.wake.factory import stop_phrases
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,10 @@ class Daemon:
     """Owns the loop's state: start-up, shutdown, errors, devices and reloads."""
 
     def __init__(self, settings, engines, mic, speaker, events, wake, vad, responder,
-                 leds, notifier, clock, turns: int | None = None) -> None:
+                 leds, notifier, clock, turns: int | None = None, echo=None, spotter=None) -> None:
+        """``echo`` cleans the microphone (EchoCanceller); ``spotter`` hears stop phrases over a reply."""
         self.settings, self.mic, self.speaker, self.events = settings, mic, speaker, events
+        self.echo = echo
         self.wake, self.responder, self.notifier, self.clock = wake, responder, notifier, clock
         self.llm, self.turns_left = engines.llm, turns
         self.phases = PhaseMachine()
@@ -67,8 +71,11 @@ class Daemon:
                                    self.read_ahead, self.chat.chat_now)
         self.runner = TurnRunner(settings, engines.stt, responder, self.playback, self.phases, events,
                                  self.chat, self.stt_pool, self.early, host=self)
+        cancelled = echo is not None and echo.echo_cancel
+        voice = VoiceBargeIn(cancelled or settings.wake.during_speech, wake, spotter, stop_phrases(settings.wake),
+                             speaker, settings.wake.duck_db if cancelled else 0.0)
         self.router = AudioRouter(settings, self.phases, self.listening, self.runner, self.read_ahead, wake,
-                                  speaker, events, self.fail)
+                                  speaker, events, self.fail, echo, voice)
         self.timers = Timers(self.router.timer_due)
         self.supervisor = DeviceSupervisor(mic, speaker, clock, notifier, DeviceEvents(
             lost=self._device_lost, restored=self._device_restored, gave_up=self._device_gone), wake=wake)
@@ -119,6 +126,9 @@ class Daemon:
         if isinstance(self.llm, FallbackLlm):  # llm_fallback / llm_remote_back, from the model's thread
             self.llm.watch(lambda kind, data: loop.call_soon_threadsafe(
                 functools.partial(self.events.emit, kind, **data)))
+        echo = self.echo
+        if echo is not None and echo.echo_cancel:  # every block the device takes is the reference
+            self.speaker.on_block = lambda b, at: loop.call_soon_threadsafe(echo.reference, b, at)
 
     def _task(self, coro, name: str) -> asyncio.Task:
         """A long-lived task; if it ever dies, the daemon exits for systemd to restart it."""
@@ -211,6 +221,8 @@ class Daemon:
     def _device_restored(self, which: str) -> None:
         if which == "mic":
             self.router.mic_rate(self.mic.rate)
+        elif self.echo is not None and self.echo.echo_cancel:
+            self.echo.restart_speaker()
         self.events.emit("recovered", device=which)
 
     def _device_gone(self, which: str) -> None:

@@ -22,6 +22,10 @@ class MicQueue:
         self._blocks.append((block, at))
         self._ready.set()
 
+    def pending(self) -> int:
+        """Blocks waiting to be analysed."""
+        return len(self._blocks)
+
     async def get(self) -> tuple[np.ndarray, float]:
         """The oldest block, waiting for one."""
         while not self._blocks:

@@ -4,6 +4,7 @@ detector; and what starts, ends or interrupts a question (wake word, button, tim
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 import numpy as np
@@ -14,6 +15,7 @@ from assistant.audio.resample import StreamResampler
 from assistant.audio.ring import StreamRing
 from assistant.audio.tones import wake_tone
 from assistant.core.errors import AssistantError
+from assistant.daemon.barge_in import VoiceBargeIn, VoiceCommand
 from assistant.daemon.listening import Listening
 from assistant.daemon.mic_queue import MicQueue
 from assistant.daemon.phases import Phase, PhaseMachine
@@ -29,7 +31,8 @@ class AudioRouter:
     """Moves microphone audio to whoever listens in the current phase; starts and interrupts turns."""
 
     def __init__(self, settings, phases: PhaseMachine, listening: Listening, runner: TurnRunner,
-                 read_ahead: ReadAhead, wake, speaker, events, fail: Callable[..., None]) -> None:
+                 read_ahead: ReadAhead, wake, speaker, events, fail: Callable[..., None],
+                 echo=None, voice: VoiceBargeIn | None = None) -> None:
         self.settings = settings
         """The daemon's settings (a reload replaces them)."""
         self.phases, self.listening, self.runner, self.read_ahead = phases, listening, runner, read_ahead
@@ -38,10 +41,17 @@ class AudioRouter:
         self.blocks = MicQueue()
         self.ring = StreamRing(RING_S, ENGINE_RATE)
         self.resampler = StreamResampler(ENGINE_RATE, ENGINE_RATE)
+        self.rate = ENGINE_RATE
+        self.echo = echo
+        """The echo canceller (and noise suppression), or None."""
+        self.voice = voice or VoiceBargeIn(False, None, None, (), speaker, 0.0)
 
     def mic_rate(self, rate: int) -> None:
         """The microphone (re)opened at ``rate``: resample from it."""
         self.resampler = StreamResampler(rate, ENGINE_RATE)
+        self.rate = rate
+        if self.echo is not None:
+            self.echo.restart_mic()
 
     async def run(self) -> None:
         """Analyse microphone blocks as they arrive, for as long as the daemon runs."""
@@ -55,19 +65,47 @@ class AudioRouter:
                     self.listening.drop()
                     self.phases.enter(Phase.IDLE)
 
+    def _clean(self, block: np.ndarray, at: float) -> np.ndarray:
+        """On the audio worker: the block at 16 kHz, echo-cancelled. ``at`` is the callback
+        time, when the block's capture ended."""
+        captured_at = at - len(block) / self.rate
+        if not self.resampler.passthrough:
+            block = self.resampler.process(block)
+        if self.echo is not None:
+            block = self.echo.process(block, captured_at)
+        return block
+
     async def _analyse(self, block: np.ndarray, at: float) -> None:
         run = self.audio_pool.submit
-        if not self.resampler.passthrough:
-            block = await run(self.resampler.process, block)
+        if not self.resampler.passthrough or self.echo is not None:
+            block = await run(self._clean, block, at)
+        over_reply = self.phases.is_(Phase.THINKING, Phase.SPEAKING) and self.voice.enabled
+        if not over_reply:
+            self.voice.idle()
         if self.phases.is_(Phase.LISTENING) and self.listening.current is not None:
             outcome = await self.listening.feed(block, at)
             if outcome is not None:
                 self.question_over(outcome)
-        elif self.wake is not None and (self.phases.is_(Phase.IDLE) or self.settings.wake.during_speech):
+        elif over_reply:
+            command = await run(self.voice.detect, block, at)
+            self.ring.add(block)
+            self.voice.duck_while_spoken()
+            if command is not None:
+                await self.voice_command(command)
+        elif self.wake is not None and self.phases.is_(Phase.IDLE):
             hit = await run(self.wake.accept, block)
             self.ring.add(block)
             if hit is not None:
                 await self.listen(hit.phrase, preroll=self.ring.since(hit.end_sample))
+
+    async def voice_command(self, command: VoiceCommand) -> None:
+        """A stop phrase or the wake phrase was heard over a reply: interrupt it."""
+        if command.stop:
+            await self.barge_in("voice", command)
+            self.runner.back_to_idle()
+        else:
+            preroll = self.ring.since(self.ring.fed - command.after)
+            await self.listen(command.hit.phrase, preroll=preroll, voice=command)
 
     def question_over(self, outcome: Outcome) -> None:
         """Listening ended: start the turn, or go back to idle when nothing was said."""
@@ -77,10 +115,11 @@ class AudioRouter:
         else:
             self.runner.start(heard)
 
-    async def listen(self, source: str, preroll: np.ndarray | None = None, followup: bool = False) -> None:
+    async def listen(self, source: str, preroll: np.ndarray | None = None, followup: bool = False,
+                     voice: VoiceCommand | None = None) -> None:
         """Record a question: after a wake word, a button press or as a follow-up."""
         if self.runner.active():
-            await self.barge_in(source)
+            await self.barge_in("voice" if voice else source, voice)
         if not followup:
             self.events.emit("wake", phrase=source)
         held = source == "button" and self.settings.button.mode == "hold"
@@ -89,11 +128,19 @@ class AudioRouter:
         if self.settings.sounds.wake and not followup:
             self.speaker.play(wake_tone(self.speaker.rate))
 
-    async def barge_in(self, source: str) -> None:
+    async def barge_in(self, source: str, voice: VoiceCommand | None = None) -> None:
         """Stop speaking and thinking at once."""
         dropped = self.speaker.flush()
+        flushed_at = time.monotonic()
+        self.voice.idle()
+        heard = {}
+        if voice is not None:  # how long after the end of the phrase the reply stopped
+            heard = {"phrase": voice.hit.phrase, "engine": voice.hit.engine, "at": round(flushed_at, 4),
+                     "latency_s": round(flushed_at - voice.phrase_end_at, 3),
+                     "heard_s": round(voice.after / ENGINE_RATE, 3), "phrase_end_at": round(voice.phrase_end_at, 4)}
+        # Reported before the turn lets go: a cancelled turn may be the last one (run --turns).
+        self.events.emit("barge_in", source=source, dropped_s=round(dropped / self.speaker.rate, 3), **heard)
         await self.cancel_turn()
-        self.events.emit("barge_in", source=source, dropped_s=round(dropped / self.speaker.rate, 3))
 
     async def cancel_turn(self) -> None:
         """Stop the turn and the model's reading ahead; wait until both let go."""

@@ -172,18 +172,22 @@ class TurnRunner:
         self.playback.reply = None
         self.phases.enter(Phase.IDLE)
         if self.due_timers:
-            self.task = asyncio.create_task(self._announce_timer(self.due_timers.pop(0)))
+            self.announce(self.due_timers.pop(0))
 
     def announce(self, seconds: float) -> None:
         """Say now that a timer of ``seconds`` is done."""
-        self.task = asyncio.create_task(self._announce_timer(seconds))
-
-    async def _announce_timer(self, seconds: float) -> None:
         self.events.emit("timer_fired", seconds=seconds)
+        self.speak(timer_phrase(seconds))
+
+    def speak(self, text: str) -> None:
+        """Say ``text`` now, unasked (a timer; tests of what the assistant hears of itself)."""
+        self.task = asyncio.create_task(self._say(text))
+
+    async def _say(self, text: str) -> None:
         reply = self.playback.reply = SpokenReply()
         self.phases.enter(Phase.SPEAKING)
         try:
-            await self.responder.say(timer_phrase(seconds), reply)
+            await self.responder.say(text, reply)
             await self.playback.wait(reply)
         except AssistantError as exc:
             self.host.fail(str(exc), stage=type(exc).__name__)

@@ -8,9 +8,11 @@ from typing import Optional, Sequence
 from assistant.config.settings import WakeSettings
 from assistant.core.errors import ConfigError, ModelError
 from assistant.wake.base import WakeDetector
+from assistant.wake.command import CommandSpotter
 from assistant.wake.micro import make_micro_detector
 from assistant.wake.neural import ModelSpec
 from assistant.wake.openwakeword import make_openwakeword_detector
+from assistant.wake.phrases import check_phrases, normalise
 
 NEURAL = ("micro", "openwakeword")
 """Engines that run wake.models; the others match wake.phrases."""
@@ -79,3 +81,23 @@ def _neural(engine: str, settings: WakeSettings, models: Sequence[ModelSpec]) ->
     if engine == "micro":
         return make_micro_detector(settings, models)
     return make_openwakeword_detector(settings, models)
+
+
+def stop_phrases(settings: WakeSettings) -> tuple[str, ...]:
+    """The stop phrases, normalised; ConfigError naming wake.stop_phrases for one without words."""
+    phrases = tuple(dict.fromkeys(normalise(p) for p in settings.stop_phrases))
+    if "" in phrases:
+        raise ConfigError("wake.stop_phrases: each phrase needs letters, e.g. [\"stop\", \"be quiet\"]")
+    return phrases
+
+
+def make_command_spotter(settings: WakeSettings, stt, wake_phrases: Optional[Sequence[str]] = None, *,
+                         vad_threshold: float = 0.5) -> Optional[CommandSpotter]:
+    """The spotter of the stop phrases and the wake phrases (``wake_phrases``, those the wake
+    detector listens for; else wake.phrases) said alone over a reply, on ``stt`` (any
+    recognizer); None when there is no recognizer."""
+    if stt is None:
+        return None
+    wake = check_phrases(settings.phrases) if wake_phrases is None else tuple(wake_phrases)
+    phrases = stop_phrases(settings) + wake
+    return CommandSpotter(stt, tuple(dict.fromkeys(phrases)), settings.threshold, vad_threshold=vad_threshold)

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_bench_reports_every_figure():
-    proc = subprocess.run(ASSISTANT + ["bench", "--turns", "1", "--json", "--cpus", "1"], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600)
+    proc = subprocess.run(ASSISTANT + ["bench", "--turns", "1", "--room-rounds", "1", "--json", "--cpus", "1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     for key in ("ttfa_s", "naive_ttfa_s", "floor_s"):
@@ -32,6 +32,9 @@ def test_bench_reports_every_figure():
     to_audio, turn_cpu = r["cpu_per_turn_s"]["to_first_audio"], r["cpu_per_turn_s"]["whole_turn"]
     assert {"stt", "llm", "tts"} <= set(turn_cpu) and turn_cpu["llm"] > 0 and turn_cpu["tts"] > 0
     assert 0 < to_audio["total"] <= turn_cpu["total"]
+    room = r["room"]
+    assert room["erle_db"] > 0 and room["echo_cpu_per_audio_s"] > 0 and room["cpu_cores_speaking"] > 0
+    assert room["voice_barge_in"]["detected"].endswith("/3")
     [turn] = r["per_turn"]
     assert turn["ttfa_s"] == r["ttfa_s"]["median"] and turn["heard"] == r["transcripts"][0]
     assert turn["needed_silence_s"] == r["stages_median_s"]["endpoint_silence"]

@@ -120,8 +120,9 @@ class Rig:
 
 
 async def start_rig(settings: dict | None = None, *, stt=None, llm=None, tts=None, wake=None,
-                    autoplay=True) -> Rig:
-    """A running daemon on fakes, ready (its first audio block arrived); ``wake`` replaces the fake detector."""
+                    autoplay=True, echo=None, spotter=None) -> Rig:
+    """A running daemon on fakes, ready (its first audio block arrived); ``wake`` replaces the
+    fake detector; ``echo`` and ``spotter`` as the daemon takes them (none by default)."""
     merged = {**FAST, **(settings or {})}
     s = settings_from_mapping(merged)
     clock = Clock()
@@ -134,7 +135,8 @@ async def start_rig(settings: dict | None = None, *, stt=None, llm=None, tts=Non
     wake = wake or FakeWakeDetector()
     responder = Responder(engines, speaker, log, s.timeouts, s.llm.timeout_s, s.tts.first_piece_chars)
     vad = VoiceActivity(s.endpoint.vad_threshold, model=LoudnessModel())
-    daemon = Daemon(s, engines, mic, speaker, log, wake, vad, responder, leds, notifier, clock)
+    daemon = Daemon(s, engines, mic, speaker, log, wake, vad, responder, leds, notifier, clock,
+                    echo=echo, spotter=spotter)
     rig = Rig(daemon, mic, speaker, stt, llm, tts, wake, leds, notifier)
     log.subscribe(rig.events.append)
     rig.task = asyncio.create_task(daemon.run())

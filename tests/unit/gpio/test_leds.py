@@ -10,8 +10,8 @@ from gpiozero import Device
 from gpiozero.exc import BadPinFactory, PinFactoryFallback
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from assistant.config.pins import check_pin_conflicts
 from assistant.config.gpio_settings import ButtonSettings, LedSettings
+from assistant.config.pins import check_pin_conflicts
 from assistant.config.settings import Settings
 from assistant.core.errors import ConfigError, GpioError
 from assistant.gpio.leds import COLOURS, NullLeds, StatusLeds, make_leds
