@@ -25,14 +25,14 @@ from assistant_tools.speech import at_level, piper_clip
 REPLIES = (
     "Here is the weather for tomorrow. It will be mostly sunny with a few clouds in the afternoon, "
     "and the temperature will reach twenty two degrees.",
-    "To wake me, just say hey computer, and then ask your question. You can say stop at any time.",
+    "To wake me, just say hey mycroft, and then ask your question. You can say stop at any time.",
     "The capital of France is Paris. It is on the river Seine and is known for the Eiffel Tower, "
     "its museums and its cafes.",
     "A spider has eight legs. Most spiders also have eight eyes, although many of them see poorly.",
     "If you want me to be quiet, say stop or cancel, and I will stop talking at once.",
     "Water boils at one hundred degrees Celsius at sea level, and at a lower temperature in the mountains.",
     "Romeo and Juliet was written by William Shakespeare, probably in the middle of the fifteen nineties.",
-    "Hey computer is the phrase I listen for. When you say it, I play a short tone and listen.",
+    "Hey Mycroft is the phrase I listen for. When you say it, I play a short tone and listen.",
     "Bananas are yellow when they are ripe. They start green and turn brown when they are old.",
     "The sky is blue on a clear day because air scatters blue light more than red light.",
     "Your timer for five minutes is done. Would you like me to set another one?",
@@ -40,7 +40,7 @@ REPLIES = (
 )
 """A dozen long replies; some say the wake phrase or a stop phrase, as help texts do."""
 
-COMMANDS = ("Stop.", "Hey computer.", "Be quiet.")
+COMMANDS = ("Stop.", "Hey Mycroft.", "Be quiet.")
 """What the user says over a reply to interrupt it."""
 
 INTO_REPLY_S = 2.5
@@ -59,9 +59,10 @@ def room_config(config: Config, echo: bool) -> Config:
     return Config(settings_from_mapping(data), config.path)
 
 
-def user_says(engines, text: str) -> tuple[Clip, int]:
-    """The user's phrase (piper, slowly) at the rig's level, and where its speech ends in the clip."""
-    clip = at_level(piper_clip(engines.tts, text, length_scale=1.3), USER_DBFS)
+def user_says(engines, text: str, louder_db: float = 0.0) -> tuple[Clip, int]:
+    """The user's phrase (piper, slowly) at the rig's level (``louder_db`` above it), and where
+    its speech ends in the clip."""
+    clip = at_level(piper_clip(engines.tts, text, length_scale=1.3), USER_DBFS + louder_db)
     loud = np.flatnonzero(np.abs(clip.samples) > 0.01)
     return clip, int(loud[-1]) + 1
 

@@ -84,7 +84,7 @@ class CommandSpotter:
         self._refractory.clear()
 
     def _check(self, audio: np.ndarray, end: int) -> Optional[WakeHit]:
-        text = normalise(self._stt.transcribe(audio))
+        text = said_once(normalise(self._stt.transcribe(audio)))
         self.transcripts = (self.transcripts + [text])[-20:]
         if not text:
             return None
@@ -92,3 +92,13 @@ class CommandSpotter:
         if score < self.required:
             return None
         return WakeHit(phrase, round(score, 3), self.name, end)
+
+
+def said_once(text: str) -> str:
+    """A phrase said over again ("stop stop", "be quiet be quiet") as said once: people repeat
+    a command that did not work at once, and Whisper sometimes doubles a short word."""
+    words = text.split()
+    for n in range(1, len(words) // 2 + 1):
+        if len(words) % n == 0 and words == words[:n] * (len(words) // n):
+            return " ".join(words[:n])
+    return text

@@ -30,7 +30,8 @@ def spot(heard: str, seconds: float = 0.4):
 @pytest.mark.parametrize("heard, phrase", [
     ("Stop.", "stop"), ("stop!", "stop"), ("Top.", "stop"),  # a first consonant softened by the canceller
     ("Be quiet.", "be quiet"), ("Hey, computer.", "hey computer"),
-    ("Stop the music.", None), ("Shopping.", None), ("Thank you.", None), ("", None),
+    ("Stop, stop!", "stop"), ("stop stop stop", "stop"), ("Be quiet, be quiet.", "be quiet"),
+    ("Stop the music.", None), ("Stop it, stop.", None), ("Shopping.", None), ("Thank you.", None), ("", None),
 ])
 def test_only_a_phrase_said_alone_is_a_command(heard, phrase):
     hits, _ = spot(heard)
