@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import feed
 
 from assistant.audio.format import ENGINE_RATE, Clip, resample
 from assistant.audio.segments import SpeechSegmenter, SpeechStarted
@@ -131,15 +132,6 @@ def make_take(name: str, phrase: np.ndarray, question: np.ndarray, pause_s: floa
 def noisy(take: Take, snr_db: float, seed: int) -> Take:
     mixed = mix_noise(Clip(take.samples, RATE), snr_db, seed=seed).samples
     return Take(take.name + f"+noise{snr_db:g}dB", mixed, take.phrase_end, take.question_start)
-
-
-def feed(detector, samples: np.ndarray, block: int = 480) -> list[WakeHit]:
-    hits = []
-    for start in range(0, len(samples), block):
-        hit = detector.accept(samples[start:start + block])
-        if hit is not None:
-            hits.append(hit)
-    return hits
 
 
 def detected(detector_factory, takes: list[Take]) -> list[tuple[Take, list[WakeHit]]]:

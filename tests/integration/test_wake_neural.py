@@ -12,7 +12,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from support import ASSISTANT, ROOT, WAKE, words
+from support import ASSISTANT, ROOT, WAKE, feed, words
 from support.daemon import make_config, run_daemon, silence, spoken
 
 from assistant.audio.format import ENGINE_RATE as RATE
@@ -62,10 +62,6 @@ def stream(tts, texts, gap_s: float = 1.5):
         pos += len(lead) + len(clip)
     parts.append(np.zeros(int(gap_s * RATE), np.float32))
     return np.concatenate(parts), ends
-
-
-def feed(detector, audio: np.ndarray, block: int = 480):
-    return [h for s in range(0, len(audio), block) if (h := detector.accept(audio[s:s + block]))]
 
 
 @pytest.mark.parametrize("name", BUILTIN)

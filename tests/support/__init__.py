@@ -19,6 +19,11 @@ def words(text: str) -> set[str]:
     return {w.strip(".,!?;:'\"").lower() for w in text.split()} - {""}
 
 
+def feed(detector, audio, block: int = 480) -> list:
+    """The hits of a wake detector (or spotter) fed ``audio`` in blocks of ``block`` samples."""
+    return [h for s in range(0, len(audio), block) if (h := detector.accept(audio[s:s + block])) is not None]
+
+
 def seed_native_rand(seed: int) -> None:
     """Seed the C library's rand(), which Kaldi (vosk) draws on while decoding: the same
     audio decoded twice in one process can give two transcripts otherwise."""

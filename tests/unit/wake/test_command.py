@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import feed
 
 from assistant.audio.fake import LoudnessModel
 from assistant.audio.vad import VoiceActivity
@@ -23,7 +24,7 @@ def spot(heard: str, seconds: float = 0.4):
     stt = FakeSpeechToText(heard)
     spotter = CommandSpotter(stt, ("stop", "be quiet", "hey computer"), vad=VoiceActivity(0.5, model=LoudnessModel()))
     audio = said(seconds)
-    hits = [h for h in (spotter.accept(audio[i:i + 480]) for i in range(0, len(audio), 480)) if h]
+    hits = feed(spotter, audio)
     return hits, stt.calls
 
 

@@ -39,15 +39,6 @@ def gap(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), np.float32)
 
 
-def feed(detector, samples: np.ndarray, block: int = 480) -> list[WakeHit]:
-    hits = []
-    for start in range(0, len(samples), block):
-        hit = detector.accept(samples[start:start + block])
-        if hit is not None:
-            hits.append(hit)
-    return hits
-
-
 def test_normalise_drops_case_and_punctuation():
     assert normalise("Hey, Computer!") == "hey computer"
     assert normalise("  hey   computer.  ") == "hey computer"
