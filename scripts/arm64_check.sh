@@ -393,6 +393,36 @@ demo() {
   return 1
 }
 
+# The always-on daemon as a user runs it, on the arm64 wheels: the microWakeWord detector
+# (TFLite), WebRTC echo cancellation in the simulated room, Whisper, llama.cpp and piper, one
+# turn from "Hey Mycroft." plus the bundled question, read from a WAV file.
+listen() {
+  cat > "$ROOT/tmp/arm64_listen.sh" <<'SH'
+set -e
+.venv/bin/python - <<'PY'
+from assistant.audio.format import read_wav, write_wav
+from assistant.models.loading import load_tts
+from assistant.config.loader import load_config
+from assistant_tools.speech import concat, piper_clip, silence
+tts = load_tts(load_config("config.yaml"))
+clip = concat(silence(0.5), piper_clip(tts, "Hey Mycroft."), silence(0.6),
+              read_wav("assistant/data/question.wav"), silence(2.0))
+write_wav("/tmp/arm64-mic.wav", clip)
+PY
+sed 's/^  echo_cancel: false/  echo_cancel: true/' config.yaml > /tmp/arm64-room.yaml
+.venv/bin/assistant --config /tmp/arm64-room.yaml run --mic /tmp/arm64-mic.wav \
+  --speaker /tmp/arm64-answer.wav --room --turns 1 --events /tmp/arm64-events.jsonl
+SH
+  local rc=0
+  in_app "${NICE[*]} bash /tmp/arm64_listen.sh" 2>&1 | tee "$STATE/listen.log" || rc=${PIPESTATUS[0]}
+  local events=$ROOT/tmp/arm64-events.jsonl
+  for type in ready wake transcript first_audio turn_done; do
+    grep -q "\"type\": \"$type\"" "$events" 2>/dev/null || { echo "listen: no $type event (exit $rc)" >> "$RESULT"; return 1; }
+  done
+  echo "run: $(grep -o '"type": "wake"[^}]*' "$events" | head -1); $(grep -o '"type": "transcript"[^}]*' "$events" | head -1)" >> "$RESULT"
+  return $rc
+}
+
 log "repo $REPO at $(git -C "$REPO" rev-parse --short HEAD), root $ROOT, QEMU_CPU=$QEMU_CPU, llama.cpp: $LLAMA_MODE"
 step "1 host packages (apt-get)"         host_packages
 step "2 binfmt_misc + aarch64 handler"   binfmt
@@ -408,3 +438,4 @@ step "5d make .venv (pip$([ "$LLAMA_MODE" = emulated ] && echo ', llama.cpp'))" 
   in_app "${NICE[*]} make .venv/.installed"
 if [ "${ARM64_CPUINFO_FOR_BUILD:-0}" != 1 ]; then step "5e Pi 4 /proc/cpuinfo bind" pi_cpuinfo; fi
 step "5f make demo (model + ask)"        demo
+step "5g run: wake word, echo cancellation, one turn" listen

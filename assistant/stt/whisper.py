@@ -39,6 +39,18 @@ def repeats_itself(text: str) -> bool:
     return False
 
 
+def prompt_sentences(prompt: str) -> frozenset[str]:
+    """The prompt's sentences as plain lower-case words, to spot the decoder repeating one."""
+    return frozenset(p for p in (" ".join(re.findall(r"[\w']+", part.lower()))
+                                 for part in re.split(r"[.?!]+", prompt)) if p)
+
+
+def echoes_prompt(text: str, sentences: frozenset[str]) -> bool:
+    """True when the whole text is one of the prompt's sentences: a short window that whisper
+    could not read can come back as the prompt (a user who said it is heard again without it)."""
+    return bool(sentences) and " ".join(re.findall(r"[\w']+", text.lower())) in sentences
+
+
 class WhisperTranscriber:
     """Whole-utterance recognition with a local CTranslate2 Whisper model."""
 
@@ -74,6 +86,8 @@ class WhisperTranscriber:
         self.initial_prompt = prompt.strip()
         """Text whisper reads as if it had been said just before (stt.prompt); '' for none."""
         self.prompt = self._start_tokens()
+        self.task = self._start_tokens(with_prompt=False)
+        """The start without the prompt: the closing mark's probability is read from it."""
 
     def with_options(self, *, window_s: float | None = None, beam_size: int | None = None,
                      prompt: str | None = None) -> WhisperTranscriber:
@@ -86,12 +100,12 @@ class WhisperTranscriber:
             other.prompt = other._start_tokens()
         return other
 
-    def _start_tokens(self) -> list[int]:
+    def _start_tokens(self, with_prompt: bool = True) -> list[int]:
         """What the decoder starts from: the prompt in whisper's previous-text slot, if any,
         then the task (English, transcribe, no timestamps): what faster-whisper builds from
         ``initial_prompt`` for the first window."""
         task = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
-        if not self.initial_prompt:
+        if not self.initial_prompt or not with_prompt:
             return task
         previous = self.tokenizer.encode(" " + self.initial_prompt)[-MAX_PROMPT_TOKENS:]
         return [self.tokenizer.sot_prev, *previous, *task]
@@ -106,6 +120,8 @@ class WhisperTranscriber:
         window = max(self.window_s, len(samples) / ENGINE_RATE + WINDOW_MARGIN_S)
         if window < FULL_WINDOW_S:
             found = self._short_window(samples, window, closing)
+            if found is not None and echoes_prompt(found.text, prompt_sentences(self.initial_prompt)):
+                found = self.with_options(prompt="")._short_window(samples, window, closing)
             if found is not None:
                 return found
         return self._full_window(samples)
@@ -157,10 +173,12 @@ class WhisperTranscriber:
         (a clause said with a voice that goes on) is the sign of a pause, not of an end.
         """
         try:
+            # Without the prompt: its full stops make whisper surer of any closing mark, and
+            # the end-of-question tiers were chosen on this probability without one.
             result = self.model.model.generate(
-                encoded, [self.prompt + tokens[:-1]], beam_size=1, return_logits_vocab=True,
+                encoded, [self.task + tokens[:-1]], beam_size=1, return_logits_vocab=True,
                 # CTranslate2 counts a forced prefix twice against max_length.
-                max_length=len(self.prompt) + 2 * len(tokens) + 2, suppress_blank=False,
+                max_length=len(self.task) + 2 * len(tokens) + 2, suppress_blank=False,
                 suppress_tokens=self.suppressed)[0]
             logits = np.asarray(result.logits[0][len(tokens) - 1], dtype=np.float64)
         except Exception as exc:
@@ -169,7 +187,9 @@ class WhisperTranscriber:
         return float(probs[tokens[-1]] / probs.sum())
 
     def _full_window(self, samples: np.ndarray) -> Transcript:
-        segments = self._decode(samples, without_timestamps=True, initial_prompt=self.initial_prompt or None)
+        # No prompt here: this is the fallback for a loop or a long question, and faster-whisper's
+        # temperature fallback can write the prompt back as the transcript.
+        segments = self._decode(samples, without_timestamps=True)
         return Transcript(" ".join(s.text.strip() for s in segments).strip())
 
     def _decode(self, samples: np.ndarray, **options) -> list:

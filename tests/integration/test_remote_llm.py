@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from support import words
+from support import WAKE, words
 from support.daemon import make_config, run_daemon, silence, spoken
 from support.llama_server import ALIAS, free_port, start_llama_server
 from support.slow_proxy import SlowProxy
@@ -138,7 +138,7 @@ def test_a_daemon_conversation_is_answered_by_the_server_and_keeps_one_history_a
     remote_engines = Engines(settings=engines.settings, stt=engines.stt, llm=both, tts=engines.tts)
     config = make_config(llm={"engine": "openai", "url": proxy.url, "remote_model": ALIAS, "max_tokens": 24},
                          conversation={"followup_window_s": 8})
-    first = concat(silence(0.5), spoken(tts, "Hey computer."), silence(0.6),
+    first = concat(silence(0.5), spoken(tts, WAKE), silence(0.6),
                    spoken(tts, "My name is Alice. Please remember it."), silence(0.3))
     follow_ups = [concat(spoken(tts, text), silence(0.3)) for text in ("What is my name?", "Thank you.")]
     proxies = [proxy]

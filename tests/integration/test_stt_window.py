@@ -58,8 +58,12 @@ def test_a_loop_in_the_short_window_is_decoded_again_in_the_full_one(windowed, m
     clip = espeak_clip("Name a fruit that is yellow.", "en-us", 160).samples
     monkeypatch.setattr(whisper_module, "repeats_itself", lambda text: True)
     assert windowed._short_window(clip, windowed.window_s, closing=False) is None
-    text = windowed.transcribe(clip)
-    assert text and text == windowed._full_window(clip).text
+    full = windowed._full_window
+    calls = []
+    monkeypatch.setattr(windowed, "_full_window", lambda samples: calls.append(len(samples)) or full(samples))
+    # faster-whisper's temperature fallback may sample on hard audio: the text can differ between
+    # two full-window passes, so the test checks that the audio went there and came back as text.
+    assert windowed.transcribe(clip) and calls == [len(clip)]
 
 
 @pytest.mark.slow
@@ -74,3 +78,11 @@ def test_a_question_longer_than_the_window_uses_a_window_that_fits_it(windowed, 
     text = " ".join(QUESTIONS)  # about 12 s of speech: a 15 s window
     heard = words(windowed.transcribe(piper_clip(tts, text).samples))
     assert {"capital", "spider", "juliet", "yellow"} <= heard
+
+
+@pytest.mark.slow
+def test_a_question_that_is_one_of_the_prompts_sentences_is_heard(windowed, tts):
+    # The transcript equals a sentence of stt.prompt: decoded again without it, same words.
+    assert windowed.initial_prompt.startswith("What is the capital of Italy?")
+    clip = with_silence(piper_clip(tts, "What is the capital of Italy?")).samples
+    assert {"capital", "italy"} <= words(windowed.transcribe(clip))
