@@ -1,7 +1,7 @@
 """Every pinned package installs on a Raspberry Pi (64-bit OS) from a wheel, except the ones
-known to compile: PyPI must have, for each pin in requirements/lock.txt and
-requirements/models.txt, a wheel that CPython 3.11 on Linux aarch64 with glibc 2.36
-(Raspberry Pi OS / Debian 12 bookworm) accepts, or a pure-Python one.
+known to compile: PyPI must have, for each pin in requirements/lock.txt, models.txt and
+test.txt (the tests run on a Pi too), a wheel that CPython 3.11 on Linux aarch64 with
+glibc 2.36 (Raspberry Pi OS / Debian 12 bookworm) accepts, or a pure-Python one.
 
 Reads PyPI's simple index in its JSON form (PEP 691, what pip reads); skipped when PyPI cannot
 be reached. Run by hand: python tests/integration/test_aarch64_wheels.py
@@ -28,7 +28,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
-PIN_FILES = (ROOT / "requirements" / "lock.txt", ROOT / "requirements" / "models.txt")
+PIN_FILES = tuple(ROOT / "requirements" / name for name in ("lock.txt", "models.txt", "test.txt"))
 # Built from the sdist by pip on every platform, so no aarch64 wheel is expected:
 # llama-cpp-python compiles llama.cpp (tuned to the CPU, GGML_NATIVE); srt is pure Python
 # but publishes only an sdist (pip makes a py3-none-any wheel, no compiler involved).
