@@ -172,7 +172,7 @@ class WakeSettings:
     during_speech: bool = False
     """Listen for the wake word and stop phrases while the assistant speaks although audio.echo_cancel
     is off: for a microphone that cancels the echo itself (a USB speakerphone)."""
-    stop_phrases: tuple[str, ...] = ("stop", "cancel", "be quiet")
+    stop_phrases: tuple[str, ...] = ("stop", "stop it", "cancel", "be quiet")
     """Said alone while the assistant thinks or speaks, these interrupt it and it goes back to idle;
     only when the echo is cancelled (audio.echo_cancel or wake.during_speech). Empty: none."""
     duck_db: float = limit(12.0, lo=0.0, hi=40.0)
