@@ -399,6 +399,7 @@ demo() {
 listen() {
   cat > "$ROOT/tmp/arm64_listen.sh" <<'SH'
 set -e
+rm -f /tmp/arm64-events.jsonl  # the event log appends: this run's events only
 .venv/bin/python - <<'PY'
 from assistant.audio.format import read_wav, write_wav
 from assistant.models.loading import load_tts
