@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -57,3 +57,29 @@ class LanguageModel(Protocol):
 
     def close(self) -> None:
         """Let the model's thread end once idle."""
+
+
+class ModelThread:
+    """The one thread that runs every call of a model: a call made on it runs at once, any
+    other is queued behind the running one."""
+
+    def __init__(self, name: str) -> None:
+        self._ident: int | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=name, initializer=self._mark)
+
+    def _mark(self) -> None:
+        self._ident = threading.get_ident()
+
+    def call(self, fn, *args):
+        """``fn(*args)`` on the thread; its result."""
+        if threading.get_ident() == self._ident:
+            return fn(*args)
+        return self.submit(fn, *args).result()
+
+    def submit(self, fn, *args) -> Future:
+        """Queue ``fn(*args)`` on the thread; its future."""
+        return self._pool.submit(fn, *args)
+
+    def close(self) -> None:
+        """Let the thread end once idle (a running call finishes first)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable, Iterator
 
 from assistant.config.settings import LlmSettings
-from assistant.llm.base import Token
+from assistant.llm.base import ModelThread, Token
 
 
 class FakeLanguageModel:
@@ -32,7 +32,7 @@ class FakeLanguageModel:
         self.settings = settings
         self.prompts: list[list[dict]] = []
         self.prefilled: list[list[dict]] = []
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="fake-llm")
+        self._thread = ModelThread("fake-llm")
 
     def stream(self, messages: list[dict], max_tokens: int | None = None,
                cancel: threading.Event | None = None) -> Iterator[Token]:
@@ -66,4 +66,4 @@ class FakeLanguageModel:
         return self._thread.submit(fn, *args)
 
     def close(self) -> None:
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        self._thread.close()

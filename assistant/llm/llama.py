@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Iterator
 
@@ -12,7 +12,7 @@ from assistant.config.settings import LlmSettings
 from assistant.core.cpu_topology import performance_cores
 from assistant.core.errors import LlmError, ModelError
 from assistant.llm.abort import AbortSwitch
-from assistant.llm.base import Token
+from assistant.llm.base import ModelThread, Token
 
 GGUF_MAGIC = b"GGUF"
 MODEL_THREAD = "llama"
@@ -46,8 +46,7 @@ class LocalLlm:
         self.settings = settings
         self.model_path = model_path
         self._lock = threading.Lock()
-        self._model_thread: int | None = None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix=MODEL_THREAD, initializer=self._mark_model_thread)
+        self._thread = ModelThread(MODEL_THREAD)
         self.threads = settings.threads or performance_cores()
         kv = KV_TYPES[settings.kv_cache_type]
         try:
@@ -104,9 +103,7 @@ class LocalLlm:
         the speed of the same call alone. A ``fn`` that streams takes the model's lock on
         this thread, so it must not be queued while another thread holds it mid-stream.
         """
-        if threading.get_ident() == self._model_thread:
-            return fn(*args)
-        return self.submit(fn, *args).result()
+        return self._thread.call(fn, *args)
 
     def submit(self, fn, *args) -> Future:
         """Queue ``fn(*args)`` on the model's thread (see ``call``); its future."""
@@ -114,10 +111,7 @@ class LocalLlm:
 
     def close(self) -> None:
         """Let the model's thread end once idle (a running call finishes first)."""
-        self._thread.shutdown(wait=False, cancel_futures=True)
-
-    def _mark_model_thread(self) -> None:
-        self._model_thread = threading.get_ident()
+        self._thread.close()
 
     def completion_chunks(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[dict]:
         """llama-cpp-python's own streamed chat completion with the configured sampling

@@ -17,7 +17,7 @@ import math
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Iterator
@@ -26,7 +26,7 @@ import httpx2
 
 from assistant.config.settings import LlmSettings
 from assistant.core.errors import EX_UNAVAILABLE, LlmError
-from assistant.llm.base import Token
+from assistant.llm.base import ModelThread, Token
 from assistant.net.loop import shared_loop
 
 POLL_S = 0.02
@@ -117,8 +117,7 @@ class OpenAiChat:
         self.model_path = Path(settings.remote_model or "remote")
         self.where = f"llm.url {self.url}"
         self._requests: dict[int, _Request] = {}
-        self._worker_id: int | None = None
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="remote-llm", initializer=self._mark_worker)
+        self._worker = ModelThread("remote-llm")
         self._net = shared_loop()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client: httpx2.AsyncClient = self._net.run(self._open(headers))
@@ -181,9 +180,7 @@ class OpenAiChat:
 
     def call(self, fn, *args):
         """``fn(*args)`` on the model's own thread; its result."""
-        if threading.get_ident() == self._worker_id:
-            return fn(*args)
-        return self.submit(fn, *args).result()
+        return self._worker.call(fn, *args)
 
     def submit(self, fn, *args) -> Future:
         """Queue ``fn(*args)`` on the model's own thread; its future."""
@@ -191,14 +188,11 @@ class OpenAiChat:
 
     def close(self) -> None:
         """Let the model's thread end once idle; the connections are closed."""
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker.close()
         try:
             self._net.run(self._client.aclose(), CLOSE_WAIT_S)
         except TimeoutError:
             pass
-
-    def _mark_worker(self) -> None:
-        self._worker_id = threading.get_ident()
 
     def _wake(self, request: _Request) -> None:
         if request.wake is not None:
