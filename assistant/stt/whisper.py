@@ -83,11 +83,10 @@ class WhisperTranscriber:
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual, task="transcribe",
                                    language=language if multilingual else None)
         self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
-        self.initial_prompt = prompt.strip()
-        """Text whisper reads as if it had been said just before (stt.prompt); '' for none."""
-        self.prompt = self._start_tokens()
-        self.task = self._start_tokens(with_prompt=False)
-        """The start without the prompt: the closing mark's probability is read from it."""
+        self.task = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        """The decoder's start without a prompt (English, transcribe, no timestamps): the
+        closing mark's probability is read from it."""
+        self._set_prompt(prompt)
 
     def with_options(self, *, window_s: float | None = None, beam_size: int | None = None,
                      prompt: str | None = None) -> WhisperTranscriber:
@@ -96,19 +95,19 @@ class WhisperTranscriber:
         other.window_s = self.window_s if window_s is None else window_s
         other.beam_size = self.beam_size if beam_size is None else beam_size
         if prompt is not None:
-            other.initial_prompt = prompt.strip()
-            other.prompt = other._start_tokens()
+            other._set_prompt(prompt)
         return other
 
-    def _start_tokens(self, with_prompt: bool = True) -> list[int]:
-        """What the decoder starts from: the prompt in whisper's previous-text slot, if any,
-        then the task (English, transcribe, no timestamps): what faster-whisper builds from
-        ``initial_prompt`` for the first window."""
-        task = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
-        if not self.initial_prompt or not with_prompt:
-            return task
-        previous = self.tokenizer.encode(" " + self.initial_prompt)[-MAX_PROMPT_TOKENS:]
-        return [self.tokenizer.sot_prev, *previous, *task]
+    def _set_prompt(self, prompt: str) -> None:
+        """The decoder's start: the prompt in whisper's previous-text slot, if any, then the
+        task, as faster-whisper builds it from ``initial_prompt`` for the first window."""
+        self.initial_prompt = prompt.strip()
+        """Text whisper reads as if it had been said just before (stt.prompt); '' for none."""
+        self.prompt_sentences = prompt_sentences(self.initial_prompt)
+        self.prompt = self.task
+        if self.initial_prompt:
+            previous = self.tokenizer.encode(" " + self.initial_prompt)[-MAX_PROMPT_TOKENS:]
+            self.prompt = [self.tokenizer.sot_prev, *previous, *self.task]
 
     def transcribe(self, samples: np.ndarray) -> str:
         """Transcript of 16 kHz float32 audio; '' when it holds no speech."""
@@ -120,8 +119,6 @@ class WhisperTranscriber:
         window = max(self.window_s, len(samples) / ENGINE_RATE + WINDOW_MARGIN_S)
         if window < FULL_WINDOW_S:
             found = self._short_window(samples, window, closing)
-            if found is not None and echoes_prompt(found.text, prompt_sentences(self.initial_prompt)):
-                found = self.with_options(prompt="")._short_window(samples, window, closing)
             if found is not None:
                 return found
         return self._full_window(samples)
@@ -149,14 +146,13 @@ class WhisperTranscriber:
         try:
             features = self.model.feature_extractor(samples)[:, :-1]
             encoded = self.model.encode(pad_or_trim(features, int(window_s * 100)))
-            cap = int(TOKENS_PER_S * len(samples) / ENGINE_RATE) + 8
-            result = self.model.model.generate(
-                encoded, [self.prompt], beam_size=self.beam_size, return_scores=True, return_no_speech_prob=True,
-                max_length=len(self.prompt) + cap, suppress_blank=True, suppress_tokens=self.suppressed)[0]
         except Exception as exc:
             raise SttError(f"whisper failed on the audio ({exc})") from None
+        cap = int(TOKENS_PER_S * len(samples) / ENGINE_RATE) + 8
+        result, text = self._generate(encoded, self.prompt, cap)
+        if echoes_prompt(text, self.prompt_sentences):  # the same audio, read again without it
+            result, text = self._generate(encoded, self.task, cap)
         tokens = result.sequences_ids[0]
-        text = self.tokenizer.decode(tokens).strip()
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB:
             return Transcript("")
@@ -165,6 +161,16 @@ class WhisperTranscriber:
             return None
         closed = closing and text.endswith(SENTENCE_MARKS)
         return Transcript(text, self._last_token_prob(encoded, tokens) if closed else None)
+
+    def _generate(self, encoded, start: list[int], cap: int):
+        """One beam pass over the encoded window from ``start``: (the result, its text)."""
+        try:
+            result = self.model.model.generate(
+                encoded, [start], beam_size=self.beam_size, return_scores=True, return_no_speech_prob=True,
+                max_length=len(start) + cap, suppress_blank=True, suppress_tokens=self.suppressed)[0]
+        except Exception as exc:
+            raise SttError(f"whisper failed on the audio ({exc})") from None
+        return result, self.tokenizer.decode(result.sequences_ids[0]).strip()
 
     def _last_token_prob(self, encoded, tokens: list[int]) -> float:
         """Probability of the last token after the others: a greedy pass forced through them.

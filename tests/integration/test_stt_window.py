@@ -81,8 +81,13 @@ def test_a_question_longer_than_the_window_uses_a_window_that_fits_it(windowed, 
 
 
 @pytest.mark.slow
-def test_a_question_that_is_one_of_the_prompts_sentences_is_heard(windowed, tts):
-    # The transcript equals a sentence of stt.prompt: decoded again without it, same words.
+def test_a_question_that_is_one_of_the_prompts_sentences_is_heard(windowed, tts, monkeypatch):
+    # The transcript equals a sentence of stt.prompt: the same encoded audio is decoded again
+    # without the prompt, and the user's own words come back.
     assert windowed.initial_prompt.startswith("What is the capital of Italy?")
+    generate, starts = windowed._generate, []
+    monkeypatch.setattr(windowed, "_generate",
+                        lambda encoded, start, cap: starts.append(start) or generate(encoded, start, cap))
     clip = with_silence(piper_clip(tts, "What is the capital of Italy?")).samples
     assert {"capital", "italy"} <= words(windowed.transcribe(clip))
+    assert starts == [windowed.prompt, windowed.task]
