@@ -30,7 +30,7 @@ from assistant.dialog.conversation import chat_messages
 from assistant.gpio.button import make_button
 from assistant.gpio.leds import make_leds
 from assistant.models.loading import load_engines, wake_factory
-from assistant.wake.factory import make_command_spotter
+from assistant.wake.factory import make_command_spotter, wake_phrases
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
     wake = (new_wake or wake_factory(config, engines.stt))()
     echo = make_echo_canceller(s.audio, speaker.rate)
     over_reply = s.audio.echo_cancel or s.wake.during_speech
-    spotter = (make_command_spotter(s.wake, engines.stt, getattr(wake, "phrases", None),
+    spotter = (make_command_spotter(s.wake, engines.stt, wake_phrases(wake, s.wake),
                                     vad_threshold=s.endpoint.vad_threshold) if over_reply else None)
     return Daemon(s, engines, mic, speaker, events, wake,
                   VoiceActivity(s.endpoint.vad_threshold), responder,

@@ -24,12 +24,12 @@ def services_for(config: Config, engines: Engines, new_wake=None) -> Services:
     """The services over loaded engines: speech-to-text, the voice, and the configured wake word."""
     s = config.settings
     engine = resolve_engine(s.wake, engines.stt.name) if engines.stt is not None else "none"
-    phrases = None
+    phrases = ()
     if engine not in LOCAL_WAKE_ENGINES:
         engine, new_wake = None, None
     else:
         new_wake = new_wake or wake_factory(config, engines.stt)
-        phrases = getattr(new_wake(), "phrases", None)  # a neural model names its own phrase
+        phrases = new_wake().phrases  # what the detector listens for (a neural model names its own)
     info = build_info(config, engines.stt, engines.tts, engine, phrases)
     return Services(info, engines.stt, engines.tts, new_wake, s.timeouts)
 

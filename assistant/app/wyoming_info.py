@@ -11,7 +11,6 @@ from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, Tt
 from assistant import __version__
 from assistant.config.loader import Config
 from assistant.models.selection import choose_stt
-from assistant.wake.phrases import check_phrases
 
 PROJECT = "pi-voice-assistant"
 ENGINES = {
@@ -73,11 +72,9 @@ def _wake(config: Config, engine: str, phrases: Sequence[str]) -> WakeProgram:
                        attribution=attribution(engine), installed=True, version=__version__, models=models)
 
 
-def build_info(config: Config, stt, tts, wake_engine: Optional[str],
-               wake_phrases: Optional[Sequence[str]] = None) -> Info:
-    """What the server offers: speech-to-text, a voice and the wake phrases (wake.phrases unless
-    the detector says which it detects), those it has."""
-    phrases = check_phrases(config.settings.wake.phrases) if wake_phrases is None else wake_phrases
+def build_info(config: Config, stt, tts, wake_engine: Optional[str], wake_phrases: Sequence[str] = ()) -> Info:
+    """What the server offers: speech-to-text, a voice and the wake phrases its detector
+    listens for, those it has."""
     return Info(asr=[_asr(config, stt)] if stt is not None else [],
                 tts=[_tts(config, tts)] if tts is not None else [],
-                wake=[_wake(config, wake_engine, phrases)] if wake_engine else [])
+                wake=[_wake(config, wake_engine, wake_phrases)] if wake_engine else [])

@@ -34,7 +34,7 @@ from assistant.daemon.supervisor import DEVICE_ERRORS, DeviceEvents, DeviceSuper
 from assistant.daemon.timers import Timers, apply_intent
 from assistant.daemon.turn import Chat, TurnRunner
 from assistant.llm.fallback import FallbackLlm
-from assistant.wake.factory import stop_phrases
+from assistant.wake.factory import stop_phrases, wake_phrases
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Daemon:
         self.chat = Chat(settings, engines.llm, responder, clock)
         # Whatever wakes it (the detector's phrases: a model's own, or wake.phrases) is dropped
         # from the start of a question before intents are matched.
-        strip = tuple(getattr(wake, "phrases", ()) or settings.wake.phrases)
+        strip = wake_phrases(wake, settings.wake)
         self.early = EarlyStarts(engines.stt, self.stt_pool, responder, events, settings, self.chat.generate,
                                  datetime.now, strip)
         self.read_ahead = ReadAhead(settings.endpoint.read_ahead_s, engines.stt, self.stt_pool, engines.llm, events)

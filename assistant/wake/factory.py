@@ -91,13 +91,17 @@ def stop_phrases(settings: WakeSettings) -> tuple[str, ...]:
     return phrases
 
 
-def make_command_spotter(settings: WakeSettings, stt, wake_phrases: Optional[Sequence[str]] = None, *,
+def wake_phrases(detector: Optional[WakeDetector], settings: WakeSettings) -> tuple[str, ...]:
+    """What wakes the assistant: the detector's own phrases (a neural model names its own);
+    wake.phrases when there is no detector (button only)."""
+    return tuple(detector.phrases) if detector is not None else check_phrases(settings.phrases)
+
+
+def make_command_spotter(settings: WakeSettings, stt, wake: Sequence[str], *,
                          vad_threshold: float = 0.5) -> Optional[CommandSpotter]:
-    """The spotter of the stop phrases and the wake phrases (``wake_phrases``, those the wake
-    detector listens for; else wake.phrases) said alone over a reply, on ``stt`` (any
-    recognizer); None when there is no recognizer."""
+    """The spotter of the stop phrases and the wake phrases (``wake``) said alone over a reply,
+    on ``stt`` (any recognizer); None when there is no recognizer."""
     if stt is None:
         return None
-    wake = check_phrases(settings.phrases) if wake_phrases is None else tuple(wake_phrases)
-    phrases = stop_phrases(settings) + wake
+    phrases = stop_phrases(settings) + tuple(wake)
     return CommandSpotter(stt, tuple(dict.fromkeys(phrases)), settings.threshold, vad_threshold=vad_threshold)

@@ -161,5 +161,5 @@ def fake_services(stt=None, tts=None, wake=True) -> Services:
     config = Config(settings_from_mapping({"timeouts": {"stt_s": 5, "tts_s": 5}}), path=ROOT / "config.yaml")
     stt = stt or FakeSpeechToText(text="what time is it?")
     tts = tts or FakeTextToSpeech(rate=22050)
-    info = build_info(config, stt, tts, "fake" if wake else None)
+    info = build_info(config, stt, tts, "fake" if wake else None, FakeWakeDetector().phrases if wake else ())
     return Services(info, stt, tts, FakeWakeDetector if wake else None, config.settings.timeouts)
