@@ -75,7 +75,7 @@ class Daemon:
         voice = VoiceBargeIn(cancelled or settings.wake.during_speech, wake, spotter, stop_phrases(settings.wake),
                              speaker, settings.wake.duck_db if cancelled else 0.0)
         self.router = AudioRouter(settings, self.phases, self.listening, self.runner, self.read_ahead, wake,
-                                  speaker, events, self.fail, echo, voice)
+                                  speaker, events, self.fail, echo, voice, clock.now)
         self.timers = Timers(self.router.timer_due)
         self.supervisor = DeviceSupervisor(mic, speaker, clock, notifier, DeviceEvents(
             lost=self._device_lost, restored=self._device_restored, gave_up=self._device_gone), wake=wake)

@@ -32,7 +32,7 @@ class AudioRouter:
 
     def __init__(self, settings, phases: PhaseMachine, listening: Listening, runner: TurnRunner,
                  read_ahead: ReadAhead, wake, speaker, events, fail: Callable[..., None],
-                 echo=None, voice: VoiceBargeIn | None = None) -> None:
+                 echo=None, voice: VoiceBargeIn | None = None, now: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         """The daemon's settings (a reload replaces them)."""
         self.phases, self.listening, self.runner, self.read_ahead = phases, listening, runner, read_ahead
@@ -42,6 +42,8 @@ class AudioRouter:
         self.ring = StreamRing(RING_S, ENGINE_RATE)
         self.resampler = StreamResampler(ENGINE_RATE, ENGINE_RATE)
         self.rate = ENGINE_RATE
+        self.now = now
+        """The daemon's clock, the one the microphone's blocks are stamped with."""
         self.echo = echo
         """The echo canceller (and noise suppression), or None."""
         self.voice = voice or VoiceBargeIn(False, None, None, (), speaker, 0.0)
@@ -131,7 +133,7 @@ class AudioRouter:
     async def barge_in(self, source: str, voice: VoiceCommand | None = None) -> None:
         """Stop speaking and thinking at once."""
         dropped = self.speaker.flush()
-        flushed_at = time.monotonic()
+        flushed_at = self.now()
         self.voice.idle()
         heard = {}
         if voice is not None:  # how long after the end of the phrase the reply stopped
