@@ -143,6 +143,13 @@ class EchoStats:
             return None
         return round(10.0 * math.log10(e_in / max(e_out, 1e-12)), 1)
 
+    def summary(self, since: "EchoStats | None" = None) -> dict:
+        """The figures for an event, since the snapshot ``since``: ERLE, seconds, re-anchors, CPU."""
+        base = since or EchoStats()
+        return {"erle_db": self.erle_db(since), "processed_s": round(self.processed_s - base.processed_s, 1),
+                "reanchors": self.reanchors - base.reanchors,
+                "late_reference": self.late_reference - base.late_reference}
+
 
 def make_echo_canceller(audio: AudioSettings, speaker_rate: int) -> "EchoCanceller | None":
     """The canceller the audio settings ask for (echo, noise, gain), or None when all are off."""

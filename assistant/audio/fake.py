@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.audio.echo import EchoStats
 from assistant.audio.format import ENGINE_RATE
 from assistant.audio.mic import Microphone
 from assistant.audio.speaker import Speaker
@@ -87,11 +88,16 @@ class FakeEchoCanceller:
         self.reference_blocks = 0
         """Speaker blocks handed over."""
         self.restarts = 0
+        self.stats = EchoStats()
 
     def reference(self, block: np.ndarray, handed_at: float) -> None:
         self.reference_blocks += 1
 
     def process(self, block: np.ndarray, captured_at: float) -> np.ndarray:
+        energy = float(np.dot(block, block))
+        self.stats.processed_s += len(block) / ENGINE_RATE
+        self.stats.energy_in += energy
+        self.stats.energy_out += energy
         return block
 
     def restart_mic(self) -> None:

@@ -12,6 +12,7 @@ daemon itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from datetime import datetime
@@ -47,6 +48,7 @@ class Daemon:
         """``echo`` cleans the microphone (EchoCanceller); ``spotter`` hears stop phrases over a reply."""
         self.settings, self.mic, self.speaker, self.events = settings, mic, speaker, events
         self.echo = echo
+        self._echo_mark = None  # the canceller's figures when the current reply began
         self.wake, self.responder, self.notifier, self.clock = wake, responder, notifier, clock
         self.llm, self.turns_left = engines.llm, turns
         self.phases = PhaseMachine()
@@ -175,10 +177,21 @@ class Daemon:
     # ----- what the parts report back
 
     def _entered(self, phase: Phase, data: dict) -> None:
+        self._echo_report(phase)
         if phase is Phase.IDLE:
             if self.wake is not None:
                 self.wake.reset()
             self.heap_trim = asyncio.get_running_loop().run_in_executor(None, release_free_memory)
+
+    def _echo_report(self, phase: Phase) -> None:
+        """Leaving a reply: how much of its echo the canceller removed (the ``echo`` event)."""
+        if self.echo is None or not self.echo.echo_cancel:
+            return
+        if phase is Phase.SPEAKING:
+            self._echo_mark = dataclasses.replace(self.echo.stats)
+        elif self._echo_mark is not None:
+            self.events.emit("echo", **self.echo.stats.summary(since=self._echo_mark))
+            self._echo_mark = None
 
     def fail(self, message: str, stage: str = "pipeline", tone: bool = True) -> None:
         """Report an error: log line and event (the LEDs follow it), and the error tone."""

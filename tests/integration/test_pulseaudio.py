@@ -7,46 +7,28 @@ the sink `vsink` is what the daemon's microphone (`vsink.monitor`) hears.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import time
 
 import pytest
 from support import ASSISTANT, ROOT, WAKE, words
 from support.daemon import silence, spoken
 
 from assistant.audio.format import read_wav, rms, write_wav
+from assistant_tools.pulse_room import PulseServer, wait_until
 from assistant_tools.speech import concat
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="pulseaudio not installed")]
 
 
-def wait_for(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def pulse(tmp_path):
     """A private PulseAudio server with a null sink; yields the environment to reach it."""
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path), HOME=str(tmp_path),
-               PULSE_SINK="vsink", PULSE_SOURCE="vsink.monitor")
-    server = subprocess.Popen(
-        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
-         "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=vsink"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
-                 10, "pulseaudio to start")
-        yield env
-    finally:
-        server.terminate()
-        server.wait(timeout=5)
+    with PulseServer(tmp_path) as server:
+        loaded = server.pactl("load-module", "module-null-sink", "sink_name=vsink")
+        assert loaded.returncode == 0, loaded.stderr
+        yield dict(server.env, PULSE_SINK="vsink", PULSE_SOURCE="vsink.monitor")
 
 
 def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
@@ -58,7 +40,7 @@ def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
                               env=pulse, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     recorder = None
     try:
-        wait_for(lambda: events_file.exists() and '"ready"' in events_file.read_text(), 120, "ready")
+        wait_until(lambda: events_file.exists() and '"ready"' in events_file.read_text(), 120, "ready")
         recorder = subprocess.Popen(["parecord", "--device=vsink.monitor", "--file-format=wav",
                                      str(tmp_path / "heard.wav")], env=pulse)
         subprocess.run(["paplay", "--device=vsink", str(question)], env=pulse, check=True, timeout=30)

@@ -63,6 +63,9 @@ def test_stop_said_alone_over_a_reply_stops_it_and_goes_back_to_idle():
     assert rig.speaker.queued() == 0 and not rig.of("turn_done")
     assert [t for t in rig.types() if t in ("speaking", "idle", "listening")][-2:] == ["speaking", "idle"]
     assert rig.ducked == [12.0, 0.0]  # quieter while the user spoke over it, then back at full volume
+    echo, = rig.of("echo")  # one report for the one reply, after it (the fake removes nothing)
+    assert echo.data["erle_db"] == 0.0 and echo.data["processed_s"] > 0
+    assert rig.events.index(echo) > rig.events.index(rig.of("speaking")[0])
 
 
 def test_the_wake_phrase_said_alone_over_a_reply_stops_it_and_listens():
