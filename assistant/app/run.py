@@ -74,7 +74,7 @@ def build_daemon(config: Config, options: RunOptions, *, mic=None, speaker=None,
                else SoundDeviceMicrophone(s.audio.input_device, s.audio.input_rate, s.audio.block_ms))
     if speaker is None:
         speaker = (FileSpeaker(Path(options.speaker), rate, clock) if options.speaker
-                   else SoundDeviceSpeaker(s.audio.output_device, rate))
+                   else SoundDeviceSpeaker(s.audio.output_device, rate, buffer_s=s.audio.output_buffer_ms / 1000))
     events = events or EventLog(options.events, clock=clock.now)
     if s.debug.record_dir:  # opt-in: otherwise nothing that was said is written to disk
         subscribe_recorder(config, events)

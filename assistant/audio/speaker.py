@@ -92,6 +92,8 @@ class Speaker:
         """Samples ever queued and not flushed."""
         self.played_total = 0
         """Samples the device has taken (written only by the audio thread)."""
+        self.underruns = 0
+        """Times the device ran dry because a block came too late (heard as a click)."""
 
     def play(self, samples: np.ndarray) -> int:
         """Queue samples at ``self.rate``; return the stream offset where they end."""
@@ -200,11 +202,12 @@ class FileSpeaker(Speaker):
 class SoundDeviceSpeaker(Speaker):
     """A sounddevice OutputStream whose callback pulls from the queue."""
 
-    def __init__(self, device_spec: str | None, rate: int, block_s: float = 0.02) -> None:
+    def __init__(self, device_spec: str | None, rate: int, block_s: float = 0.02, buffer_s: float = 0.1) -> None:
         self.spec = device_spec
         self.device = find_device(device_spec, "output")
         super().__init__(open_rate(self.device, rate, "output"))
         self.block = int(self.rate * block_s)
+        self.buffer_s = buffer_s
         self.stream = None
 
     def start(self) -> None:
@@ -212,6 +215,8 @@ class SoundDeviceSpeaker(Speaker):
         self.device = find_device(self.spec, "output")  # by name again: it may have moved
 
         def callback(outdata, frames, time_info, status):  # PortAudio thread: copy only
+            if status.output_underflow:
+                self.underruns += 1
             self._deliver(outdata[:, 0], time.monotonic())
 
         def finished():  # the stream ended without close(): the device failed
@@ -222,7 +227,7 @@ class SoundDeviceSpeaker(Speaker):
         try:
             self.stream = sd.OutputStream(
                 device=self.device.index, samplerate=self.rate, channels=1, dtype="float32",
-                blocksize=self.block, latency="low", callback=callback, finished_callback=finished)
+                blocksize=self.block, latency=self.buffer_s or "low", callback=callback, finished_callback=finished)
             self.stream.start()
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"audio.output_device: cannot open {self.device.name!r} ({exc})") from None

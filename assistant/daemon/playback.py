@@ -18,6 +18,8 @@ class Playback:
         """The reply being played, whose first audio is reported."""
         self.speech_end_at = 0.0
         """Monotonic time the user's question ended: the first audio's latency counts from it."""
+        self.underruns_at = 0
+        """The speaker's underrun count when the current turn began."""
         self._played = asyncio.Event()
 
     def on_played(self, samples: int, loud_at: float | None) -> None:

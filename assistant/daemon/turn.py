@@ -88,6 +88,7 @@ class TurnRunner:
     def start(self, heard: Heard) -> None:
         """Begin the turn for a question that was heard."""
         self.playback.speech_end_at = heard.speech_end_at
+        self.playback.underruns_at = self.playback.speaker.underruns
         self.task = asyncio.create_task(self._turn(heard.audio, heard.followup, heard.early), name="turn")
 
     async def _turn(self, audio: np.ndarray, followup: bool, early: EarlyStart | None) -> None:
@@ -131,7 +132,8 @@ class TurnRunner:
         self.events.emit("turn_done", reply=reply.text, spoken=self.playback.spoken(reply),
                          tokens=len(reply.token_times), tokens_per_s=round(speed, 2) if speed else None,
                          tokens_per_s_wall=round(wall, 2) if wall else None,
-                         token_ms=round(step, 2) if step else None)
+                         token_ms=round(step, 2) if step else None,
+                         underruns=self.playback.speaker.underruns - self.playback.underruns_at)
 
     async def _transcribe(self, audio: np.ndarray, early=None) -> str:
         """The transcript: the one started when silence began if no speech came after, else a new one."""

@@ -108,7 +108,8 @@ def test_with_echo_cancellation_it_hears_the_wake_word_and_stop_over_a_real_repl
                 break
         events.wait("idle", events.count() - 1)
     echoes = events.all("echo")
-    print(f"\nover PulseAudio: {woken}\n'stop' on try {tries}: {stopped}\nper reply: {echoes}")
+    print(f"\nover PulseAudio: {woken}\n'stop' on try {tries}: {stopped}\nper reply: {echoes}\n"
+          f"underruns: {[e['underruns'] for e in events.all('turn_done')]}")
     assert woken is not None and stopped is not None
     assert (woken["phrase"], woken["engine"]) == ("hey mycroft", "micro")
     assert stopped["phrase"] == "stop" and stopped["source"] == "voice"
@@ -130,6 +131,9 @@ def test_without_echo_cancellation_stop_is_lost_in_its_own_voice(engines, tmp_pa
         n = events.count()
         stopped = [over_reply(room, events, stop, n) for _ in range(2)]
         events.wait("idle", n, timeout_s=180)  # the reply played to its end
-    print(f"\nwithout echo cancellation over PulseAudio: {stopped}; wakes {events.all('wake')}")
+    done = events.all("turn_done")[0]
+    print(f"\nwithout echo cancellation over PulseAudio: {stopped}; wakes {events.all('wake')}; "
+          f"underruns in the reply: {done['underruns']}")
     assert stopped == [None, None] and len(events.all("wake")) == 1
     assert not events.all("echo") and not events.all("barge_in")
+    assert done["underruns"] <= 2  # audio.output_buffer_ms: about 15 per reply with the device's lowest latency

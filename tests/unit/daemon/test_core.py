@@ -42,6 +42,19 @@ def test_a_question_goes_through_every_phase_and_the_leds_and_status_follow():
     assert rig.wake.resets >= 2  # the detector starts afresh each time the daemon is idle again
 
 
+def test_turn_done_counts_the_speakers_underruns_during_that_turn_only():
+    async def main():
+        rig = await start_rig()
+        rig.speaker.underruns = 5  # before the turn: not this turn's
+        await rig.ask()
+        await rig.until("speaking")
+        rig.speaker.underruns += 2  # the sound card ran dry twice while it spoke
+        return rig, await rig.until("turn_done"), await rig.stop()
+
+    rig, done, _ = asyncio.run(main())
+    assert done.data["underruns"] == 2
+
+
 def test_a_finished_sentence_ends_the_question_on_the_shorter_silence():
     async def main():
         rig = await start_rig()
