@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -140,14 +141,9 @@ class WhisperTranscriber:
         a 10 s window took 0.18 s here where the 30 s one took 0.6 s, with the same text.
         None when the text repeats itself (a short window can make the decoder loop).
         """
-        from faster_whisper.audio import pad_or_trim
         from faster_whisper.transcribe import get_compression_ratio
 
-        try:
-            features = self.model.feature_extractor(samples)[:, :-1]
-            encoded = self.model.encode(pad_or_trim(features, int(window_s * 100)))
-        except Exception as exc:
-            raise SttError(f"whisper failed on the audio ({exc})") from None
+        encoded = self._encode(samples, window_s)
         cap = int(TOKENS_PER_S * len(samples) / ENGINE_RATE) + 8
         result, text = self._generate(encoded, self.prompt, cap)
         if echoes_prompt(text, self.prompt_sentences):  # the same audio, read again without it
@@ -172,25 +168,58 @@ class WhisperTranscriber:
             raise SttError(f"whisper failed on the audio ({exc})") from None
         return result, self.tokenizer.decode(result.sequences_ids[0]).strip()
 
+    def phrase_scores(self, samples: np.ndarray, phrases: Sequence[str]) -> dict[str, float]:
+        """Each phrase's mean log-probability per token as the whole transcript of ``samples``
+        (capitalised, closed by . or !), read by forcing the decoder through it.
+
+        The echo canceller softens a command said over a louder reply; whisper then writes
+        something else ("lets go" for "stop") while the command itself still scores high.
+        """
+        encoded = self._encode(samples, len(samples) / ENGINE_RATE + WINDOW_MARGIN_S)
+        scores = {}
+        for phrase in phrases:
+            best = -np.inf
+            for mark in ".!":
+                tokens = self.tokenizer.encode(" " + phrase.capitalize() + mark) + [self.tokenizer.eot]
+                steps = self._forced(encoded, tokens[:-1], len(tokens))
+                best = max(best, float(np.mean(steps[np.arange(len(tokens)), tokens])))
+            scores[phrase] = best
+        return scores
+
+    def _encode(self, samples: np.ndarray, window_s: float):
+        """The encoder's output for ``samples`` in a window of ``window_s`` (under whisper's 30 s)."""
+        from faster_whisper.audio import pad_or_trim
+
+        try:
+            features = self.model.feature_extractor(samples)[:, :-1]
+            return self.model.encode(pad_or_trim(features, int(window_s * 100)))
+        except Exception as exc:
+            raise SttError(f"whisper failed on the audio ({exc})") from None
+
     def _last_token_prob(self, encoded, tokens: list[int]) -> float:
         """Probability of the last token after the others: a greedy pass forced through them.
 
         Beam search gives no per-token probabilities. A full stop that whisper was unsure of
         (a clause said with a voice that goes on) is the sign of a pause, not of an end.
         """
+        return float(np.exp(self._forced(encoded, tokens[:-1], len(tokens))[-1][tokens[-1]]))
+
+    def _forced(self, encoded, tokens: list[int], steps: int) -> np.ndarray:
+        """Log-probabilities over the vocabulary at the first ``steps`` steps of a greedy pass
+        forced through ``tokens``, one row per step."""
         try:
             # Without the prompt: its full stops make whisper surer of any closing mark, and
             # the end-of-question tiers were chosen on this probability without one.
             result = self.model.model.generate(
-                encoded, [self.task + tokens[:-1]], beam_size=1, return_logits_vocab=True,
+                encoded, [self.task + tokens], beam_size=1, return_logits_vocab=True,
                 # CTranslate2 counts a forced prefix twice against max_length.
-                max_length=len(self.task) + 2 * len(tokens) + 2, suppress_blank=False,
+                max_length=len(self.task) + 2 * len(tokens) + 3, suppress_blank=False,
                 suppress_tokens=self.suppressed)[0]
-            logits = np.asarray(result.logits[0][len(tokens) - 1], dtype=np.float64)
+            logits = np.stack([np.asarray(step, dtype=np.float64) for step in result.logits[0][:steps]])
         except Exception as exc:
             raise SttError(f"whisper failed on the audio ({exc})") from None
-        probs = np.exp(logits - logits.max())
-        return float(probs[tokens[-1]] / probs.sum())
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
     def _full_window(self, samples: np.ndarray) -> Transcript:
         # No prompt here: this is the fallback for a loop or a long question, and faster-whisper's

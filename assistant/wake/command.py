@@ -27,6 +27,12 @@ PRE_ROLL_S = 0.25
 """Audio kept from before the VAD's onset: the canceller softens a command's first sounds."""
 ONSET_ALLOWANCE = 0.1
 """How much less similar than a wake phrase a command's transcript may be."""
+MIN_PHRASE_LOGPROB = -3.0
+"""A short transcript that is no phrase still is one when the recognizer scores the phrase at least
+this well (mean log-probability per token: "stop" softened by the canceller into "so" or "its
+done" scores -2 to -2.9, other short words said over a reply -3.5 to -7; see docs/wake.md)."""
+MAX_SCORED_WORDS = 3
+"""Transcripts longer than this are something else said, not a softened command."""
 
 
 class CommandSpotter:
@@ -53,6 +59,9 @@ class CommandSpotter:
         self._pre_roll = int(PRE_ROLL_S * ENGINE_RATE)
         self._long_until = -1  # where the last stretch too long to be a command ended
         self._refractory = Refractory(1.0)
+        # "stop it" scores as "stop" plus a filler any short word can take ("sorry" -> "stop it"):
+        # a phrase that extends another is matched by its transcript only.
+        self._scored_phrases = tuple(p for p in self.phrases if not any(p.startswith(q + " ") for q in self.phrases))
         self.transcripts: list[str] = []
         """Recent transcripts (the last 20), for logs and tuning."""
 
@@ -89,9 +98,22 @@ class CommandSpotter:
         if not text:
             return None
         score, phrase = max((similarity(text, p), p) for p in self.phrases)
-        if score < self.required:
+        if score >= self.required:
+            return WakeHit(phrase, round(score, 3), self.name, end)
+        return self._scored(audio, text, end)
+
+    def _scored(self, audio: np.ndarray, text: str, end: int) -> Optional[WakeHit]:
+        """The phrase whisper scores well although it wrote something else (an optional
+        capability of the recognizer: vosk has none)."""
+        scorer = getattr(self._stt, "phrase_scores", None)
+        if scorer is None or len(text.split()) > MAX_SCORED_WORDS:
             return None
-        return WakeHit(phrase, round(score, 3), self.name, end)
+        scores = scorer(audio, self._scored_phrases)
+        phrase = max(scores, key=scores.get)
+        if scores[phrase] < MIN_PHRASE_LOGPROB:
+            return None
+        self.transcripts[-1] = f"{text} ({phrase} {scores[phrase]:.2f})"
+        return WakeHit(phrase, round(float(np.exp(scores[phrase])), 3), self.name, end)
 
 
 def said_once(text: str) -> str:

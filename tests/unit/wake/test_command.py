@@ -48,3 +48,35 @@ def test_the_command_is_placed_at_the_end_of_its_speech_and_found_a_short_pause_
 def test_a_long_stretch_of_speech_is_never_transcribed():
     hits, calls = spot("stop", seconds=3.0)
     assert hits == [] and calls == []
+
+
+class ScoringStt(FakeSpeechToText):
+    """A recognizer that writes ``heard`` and scores each phrase as ``scores`` says."""
+
+    def __init__(self, heard: str, scores: dict[str, float]) -> None:
+        super().__init__(heard)
+        self.scores = scores
+
+    def phrase_scores(self, samples, phrases):
+        return {p: self.scores.get(p, -9.0) for p in phrases}
+
+
+@pytest.mark.parametrize("heard, scores, phrase", [
+    ("Let's go.", {"stop": -2.5}, "stop"),  # "stop" softened by the canceller: whisper still scores it well
+    ("Let's go.", {"stop": -4.0}, None),  # another short word
+    ("Yes.", {"stop": -6.8, "be quiet": -7.0}, None),
+    ("Let's go to the shop today.", {"stop": -2.0}, None),  # something else said: not scored at all
+    ("", {"stop": -1.0}, None),  # no speech in whisper's own judgement
+])
+def test_a_short_transcript_that_is_no_phrase_is_one_when_the_recognizer_scores_it_well(heard, scores, phrase):
+    stt = ScoringStt(heard, scores)
+    spotter = CommandSpotter(stt, ("stop", "be quiet", "hey computer"), vad=VoiceActivity(0.5, model=LoudnessModel()))
+    hits = feed(spotter, said(0.4))
+    assert [h.phrase for h in hits] == ([phrase] if phrase else [])
+    assert (f"({phrase} " in spotter.transcripts[-1]) == (phrase is not None)  # the log says why
+
+
+def test_a_phrase_that_extends_another_is_not_scored():
+    stt = ScoringStt("Sorry?", {"stop it": -2.0, "stop": -4.0})
+    spotter = CommandSpotter(stt, ("stop", "stop it"), vad=VoiceActivity(0.5, model=LoudnessModel()))
+    assert feed(spotter, said(0.4)) == []
