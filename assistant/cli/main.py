@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", help="folder for the generated corpus (default ~/.cache/assistant/wake-eval)")
     p.add_argument("--engines", default="micro,openwakeword", help="engines to evaluate")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = modes.add_parser("stop", help="stop phrases and other short words said over a reply: which interrupt it",
+                         description="In the simulated room with echo cancellation, at the rig's level: stop "
+                                     "phrases and other short words in 10 voices (2 tuning, 8 held out), each "
+                                     "said over its own reply (about 20 minutes; --quick about 1).")
+    p.add_argument("--quick", action="store_true", help="one voice, three commands and three other words")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     from assistant.cli.install_service import add_parser as add_install_service
     add_install_service(sub)
 
@@ -158,6 +164,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench" and args.bench_mode == "wake":
         from assistant_tools.wake_bench import cmd_bench_wake
         return cmd_bench_wake(config, args.quick, args.cache, args.engines, args.json, out)
+    if args.command == "bench" and args.bench_mode == "stop":
+        from assistant_tools.bench_stop import cmd_bench_stop
+        return cmd_bench_stop(config, args.quick, args.json, out)
     if args.command == "bench":
         from assistant_tools.bench import Models, cmd_bench
         models = Models(args.llm, args.stt, args.voice, args.llm_url, args.remote_model)
