@@ -30,7 +30,7 @@ ONSET_ALLOWANCE = 0.1
 MIN_PHRASE_LOGPROB = -3.0
 """A short transcript that is no phrase still is one when the recognizer scores the phrase at least
 this well (mean log-probability per token: "stop" softened by the canceller into "so" or "its
-done" scores -2 to -2.9, other short words said over a reply -3.5 to -7; see docs/wake.md)."""
+done" scored -2 to -3.1, other short words said over a reply -4.2 to -7; see docs/wake.md)."""
 MAX_SCORED_WORDS = 3
 """Transcripts longer than this are something else said, not a softened command."""
 
