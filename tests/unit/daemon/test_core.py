@@ -46,9 +46,13 @@ def test_turn_done_counts_the_speakers_underruns_during_that_turn_only():
     async def main():
         rig = await start_rig()
         rig.speaker.underruns = 5  # before the turn: not this turn's
+
+        def ran_dry(event) -> None:  # the sound card ran dry twice while it spoke
+            if event.type == "speaking":
+                rig.speaker.underruns += 2
+
+        rig.daemon.events.subscribe(ran_dry)
         await rig.ask()
-        await rig.until("speaking")
-        rig.speaker.underruns += 2  # the sound card ran dry twice while it spoke
         return rig, await rig.until("turn_done"), await rig.stop()
 
     rig, done, _ = asyncio.run(main())
