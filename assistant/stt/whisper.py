@@ -202,11 +202,11 @@ class WhisperTranscriber:
         Beam search gives no per-token probabilities. A full stop that whisper was unsure of
         (a clause said with a voice that goes on) is the sign of a pause, not of an end.
         """
-        return float(np.exp(self._forced(encoded, tokens[:-1], len(tokens))[-1][tokens[-1]]))
+        return float(np.exp(self._forced(encoded, tokens[:-1], len(tokens), first=len(tokens) - 1)[0][tokens[-1]]))
 
-    def _forced(self, encoded, tokens: list[int], steps: int) -> np.ndarray:
-        """Log-probabilities over the vocabulary at the first ``steps`` steps of a greedy pass
-        forced through ``tokens``, one row per step."""
+    def _forced(self, encoded, tokens: list[int], steps: int, first: int = 0) -> np.ndarray:
+        """Log-probabilities over the vocabulary at steps ``first`` to ``steps`` - 1 of a greedy
+        pass forced through ``tokens``, one row per step."""
         try:
             # Without the prompt: its full stops make whisper surer of any closing mark, and
             # the end-of-question tiers were chosen on this probability without one.
@@ -215,7 +215,7 @@ class WhisperTranscriber:
                 # CTranslate2 counts a forced prefix twice against max_length.
                 max_length=len(self.task) + 2 * len(tokens) + 3, suppress_blank=False,
                 suppress_tokens=self.suppressed)[0]
-            logits = np.stack([np.asarray(step, dtype=np.float64) for step in result.logits[0][:steps]])
+            logits = np.stack([np.asarray(step, dtype=np.float64) for step in result.logits[0][first:steps]])
         except Exception as exc:
             raise SttError(f"whisper failed on the audio ({exc})") from None
         logits -= logits.max(axis=1, keepdims=True)
