@@ -100,9 +100,10 @@ async def analysed(driver: DaemonDriver, seconds: float) -> None:
         await asyncio.sleep(0.03)
 
 
-async def interrupt(driver: DaemonDriver, said, first: int = 2) -> list[tuple[object, int]]:
+async def interrupt(driver: DaemonDriver, said, first: int = 2, cut_short: bool = False) -> list[tuple[object, int]]:
     """Each (clip, end) said ``INTO_REPLY_S`` into a long reply: (the barge_in event or None,
-    the microphone position where the phrase's speech ended)."""
+    the microphone position where the phrase's speech ended). With ``cut_short``, a reply the
+    phrase did not interrupt is stopped once the phrase was analysed, not played to its end."""
     found = []
     for i, (clip, end) in enumerate(said):
         after = len(driver.events)
@@ -110,8 +111,10 @@ async def interrupt(driver: DaemonDriver, said, first: int = 2) -> list[tuple[ob
         await into_reply(driver, after, INTO_REPLY_S)
         driver.say(clip)
         await analysed(driver, clip.seconds + 0.5)
+        if cut_short and not any(e.type == "barge_in" for e in driver.events[after:]):
+            await driver.daemon.router.stop("bench")
         await driver.wait_for("idle", after, timeout_s=300)
-        barge = next((e for e in driver.events[after:] if e.type == "barge_in"), None)
+        barge = next((e for e in driver.events[after:] if e.type == "barge_in" and e.data["source"] == "voice"), None)
         found.append((barge, driver.mic.clip_starts[-1] + end))
     return found
 

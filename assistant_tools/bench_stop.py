@@ -4,7 +4,7 @@ the echo: assistant/audio/room.py).
 
 Voices are piper (joe at three paces) and espeak-ng (accents and variants); the phrases
 were tuned on the first two voices (``TUNING``) and the rest are held out. Each phrase is
-said 2.5 s into a long reply; a reply nothing interrupted is cut short by the button.
+said 2.5 s into a long reply; a reply nothing interrupted is cut short.
 
     assistant bench stop [--quick] [--json]
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from assistant.audio.room import USER_DBFS
 from assistant.config.loader import Config
 from assistant.models.loading import load_engines
-from assistant_tools.bench_room import INTO_REPLY_S, analysed, into_reply, long_reply, room_config, run_in_room
+from assistant_tools.bench_room import interrupt, room_config, run_in_room
 from assistant_tools.speech import at_level, espeak_clip, piper_clip
 
 TUNING = ("piper:1.3", "en-us:150")
@@ -46,22 +46,11 @@ def voice_clip(engines, text: str, voice: str):
 
 async def said_over_replies(driver, engines, items) -> list[dict]:
     """Say each (text, voice) over its own long reply; what interrupted it, if anything."""
-    found = []
-    for i, (text, voice) in enumerate(items):
-        clip = voice_clip(engines, text, voice)
-        after = len(driver.events)
-        driver.daemon.runner.speak(long_reply(i))
-        await into_reply(driver, after, INTO_REPLY_S)
-        driver.say(clip)
-        await analysed(driver, clip.seconds + 0.8)
-        barge = next((e for e in driver.events[after:] if e.type == "barge_in"), None)
-        if barge is None:  # cut it short as the button does: the next phrase needs a reply of its own
-            await driver.daemon.router.barge_in("button")
-            driver.daemon.runner.back_to_idle()
-        await driver.wait_for("idle", after, timeout_s=120)
-        found.append({"text": text, "voice": voice, "phrase": barge.data.get("phrase") if barge else None,
-                      "heard_s": barge.data.get("heard_s") if barge else None})
-    return found
+    said = [(voice_clip(engines, text, voice), 0) for text, voice in items]
+    found = await interrupt(driver, said, first=0, cut_short=True)  # the next phrase needs a reply of its own
+    return [{"text": text, "voice": voice, "phrase": barge.data["phrase"] if barge else None,
+             "heard_s": barge.data["heard_s"] if barge else None}
+            for (text, voice), (barge, _) in zip(items, found)]
 
 
 def tally(found: list[dict], texts, voices) -> dict:
@@ -69,7 +58,7 @@ def tally(found: list[dict], texts, voices) -> dict:
     rows = [r for r in found if r["text"] in texts and r["voice"] in voices]
     hits = [r for r in rows if r["phrase"] is not None]
     return {"interrupted": len(hits), "of": len(rows),
-            "heard_as": sorted({f"{r['text']} -> {r['phrase']}" for r in hits}) if texts is not COMMANDS else None}
+            "heard_as": sorted({f"{r['text']} -> {r['phrase']}" for r in hits})}
 
 
 def run_stop_bench(config: Config, engines, workdir, quick: bool) -> dict:
@@ -93,12 +82,13 @@ def run_stop_bench(config: Config, engines, workdir, quick: bool) -> dict:
 def print_stop_table(result: dict, out) -> None:
     out.write("Said over a reply at the rig's level (user -29 dBFS, echo about -35 dBFS):\n")
     out.write(f"{'':34s} {'tuning voices':>14s} {'held-out voices':>16s}\n")
-    for key, label in (("commands", "stop phrases that interrupted"), ("soundalikes", "start/top/shop that interrupted"),
-                       ("others", "other short words that interrupted")):
+    rows = (("commands", "stop phrases that interrupted"), ("soundalikes", "start/top/shop that interrupted"),
+            ("others", "other short words that interrupted"))
+    for key, label in rows:
         cells = [f"{result[key][g]['interrupted']}/{result[key][g]['of']}" for g in ("tuning", "held-out")]
         out.write(f"{label:34s} {cells[0]:>14s} {cells[1]:>16s}\n")
     out.write(f"audio after the phrase before the decision, median: {result['heard_s_median']} s\n")
-    for key in ("soundalikes", "others"):
+    for key in ("soundalikes", "others"):  # what a command was heard as is the command itself
         for g in ("tuning", "held-out"):
             if result[key][g]["heard_as"]:
                 out.write(f"  {key}, {g}: {', '.join(result[key][g]['heard_as'])}\n")

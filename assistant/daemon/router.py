@@ -103,8 +103,7 @@ class AudioRouter:
     async def voice_command(self, command: VoiceCommand) -> None:
         """A stop phrase or the wake phrase was heard over a reply: interrupt it."""
         if command.stop:
-            await self.barge_in("voice", command)
-            self.runner.back_to_idle()
+            await self.stop("voice", command)
         else:
             preroll = self.ring.since(self.ring.fed - command.after)
             await self.listen(command.hit.phrase, preroll=preroll, voice=command)
@@ -129,6 +128,11 @@ class AudioRouter:
         self.phases.enter(Phase.LISTENING, followup=followup)
         if self.settings.sounds.wake and not followup:
             self.speaker.play(wake_tone(self.speaker.rate))
+
+    async def stop(self, source: str, voice: VoiceCommand | None = None) -> None:
+        """Interrupt the reply and go back to waiting for the wake word (a stop phrase)."""
+        await self.barge_in(source, voice)
+        self.runner.back_to_idle()
 
     async def barge_in(self, source: str, voice: VoiceCommand | None = None) -> None:
         """Stop speaking and thinking at once."""
