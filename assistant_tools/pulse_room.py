@@ -75,7 +75,9 @@ def _pa_stream(kind: str, device: str, env: dict, latency_ms: int) -> subprocess
 class PulseRoom:
     """Two null sinks on the server behind ``env``, joined by a room and the user's voice."""
 
-    def __init__(self, env: dict, params: RoomParams = RoomParams(), latency_ms: int = 20) -> None:
+    def __init__(self, env: dict, params: RoomParams = RoomParams(), latency_ms: int = 20,
+                 record: bool = False) -> None:
+        """``record`` keeps everything that went into the microphone (``recording``)."""
         self.env, self.params, self.latency_ms = env, params, latency_ms
         self.room = Room(params, ENGINE_RATE)
         self.daemon_env = dict(env, PULSE_SINK=SPEAKER_SINK, PULSE_SOURCE=f"{MIC_SINK}.monitor")
@@ -84,13 +86,11 @@ class PulseRoom:
         """Samples pumped so far (of the speaker's monitor, and so of the microphone)."""
         self.audible_s = 0.0
         """Seconds of audible sound the speaker has carried."""
-        self.said: list[tuple[int, int]] = []
-        """(first sample, samples) of each clip ``say`` queued, where it went into the microphone."""
         self._user: collections.deque[np.ndarray] = collections.deque()
         self._pending = np.zeros(0, np.float32)
         self._lock = threading.Lock()
-        self._record: list[np.ndarray] = []
-        self._running = False
+        self._record: list[np.ndarray] | None = [] if record else None
+        self._pumping = False
         self._procs: list[subprocess.Popen] = []
         self._thread: threading.Thread | None = None
 
@@ -103,7 +103,7 @@ class PulseRoom:
         self._procs = [_pa_stream("--record", f"{SPEAKER_SINK}.monitor", self.env, self.latency_ms),
                        _pa_stream("--playback", MIC_SINK, self.env, self.latency_ms)]
         self.room.start_playing(0)
-        self._running = True
+        self._pumping = True
         self._thread = threading.Thread(target=self._pump, name="pulse-room", daemon=True)
         self._thread.start()
         return self
@@ -118,12 +118,10 @@ class PulseRoom:
         until = self.audible_s + seconds
         wait_until(lambda: self.audible_s >= until, timeout_s, f"{seconds} s more of the assistant's voice")
 
-    def _user_block(self, at: int) -> np.ndarray:
+    def _user_block(self) -> np.ndarray:
         with self._lock:
             while len(self._pending) < BLOCK and self._user:
-                clip = self._user.popleft()
-                self.said.append((at + len(self._pending), len(clip)))
-                self._pending = np.concatenate([self._pending, clip])
+                self._pending = np.concatenate([self._pending, self._user.popleft()])
             block = np.zeros(BLOCK, np.float32)
             n = min(BLOCK, len(self._pending))
             block[:n], self._pending = self._pending[:n], self._pending[n:]
@@ -132,7 +130,7 @@ class PulseRoom:
     def _pump(self) -> None:
         source, sink = self._procs[0].stdout, self._procs[1].stdin
         size = BLOCK * 4
-        while self._running:
+        while self._pumping:
             raw = source.read(size)
             if len(raw) < size:
                 break  # parec ended: the server went away or close() stopped it
@@ -140,8 +138,9 @@ class PulseRoom:
             if np.max(np.abs(played)) > AUDIBLE:
                 self.audible_s += BLOCK / ENGINE_RATE
             self.room.played(played)
-            mic = np.clip(self.room.heard(self.position, BLOCK) + self._user_block(self.position), -1.0, 1.0)
-            self._record.append(mic)
+            mic = np.clip(self.room.heard(self.position, BLOCK) + self._user_block(), -1.0, 1.0)
+            if self._record is not None:
+                self._record.append(mic)
             self.position += BLOCK
             try:
                 sink.write(mic.astype(np.float32).tobytes())
@@ -149,12 +148,17 @@ class PulseRoom:
             except (BrokenPipeError, ValueError):
                 break
 
+    def running(self) -> bool:
+        """True while the pump runs (it ends when the server goes away)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def recording(self) -> Clip:
-        """Everything that went into the microphone (echo and user), at 16 kHz."""
+        """Everything that went into the microphone (echo and user), at 16 kHz; empty unless
+        the room was made with ``record``."""
         return Clip(np.concatenate(self._record) if self._record else np.zeros(0, np.float32), ENGINE_RATE)
 
     def close(self) -> None:
-        self._running = False
+        self._pumping = False
         for proc in self._procs:
             proc.terminate()
         for proc in self._procs:
@@ -174,14 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("pacat") is None:
         print("error: pacat not found; install pulseaudio-utils", file=sys.stderr)
         return 69
-    room = PulseRoom(dict(os.environ), RoomParams(seed=args.seed)).start()
+    room = PulseRoom(dict(os.environ), RoomParams(seed=args.seed), record=args.record is not None).start()
     print(f"run the assistant with PULSE_SINK={SPEAKER_SINK} PULSE_SOURCE={MIC_SINK}.monitor; Ctrl-C ends",
           flush=True)
     for path in args.say:
         room.say(read_wav(path))
     try:
-        while room._thread.is_alive():
-            room._thread.join(0.5)
+        while room.running():
+            time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
