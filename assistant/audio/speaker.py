@@ -95,6 +95,11 @@ class Speaker:
         self.underruns = 0
         """Times the device ran dry because a block came too late (heard as a click)."""
 
+    @property
+    def latency_s(self) -> float | None:
+        """How far ahead of the sound the device takes its blocks (None: not a sound card)."""
+        return None
+
     def play(self, samples: np.ndarray) -> int:
         """Queue samples at ``self.rate``; return the stream offset where they end."""
         if len(samples):
@@ -202,7 +207,8 @@ class FileSpeaker(Speaker):
 class SoundDeviceSpeaker(Speaker):
     """A sounddevice OutputStream whose callback pulls from the queue."""
 
-    def __init__(self, device_spec: str | None, rate: int, block_s: float = 0.02, buffer_s: float = 0.1) -> None:
+    def __init__(self, device_spec: str | None, rate: int, *, buffer_s: float, block_s: float = 0.02) -> None:
+        """``buffer_s``: audio.output_buffer_ms in seconds (0: the device's lowest latency)."""
         self.spec = device_spec
         self.device = find_device(device_spec, "output")
         super().__init__(open_rate(self.device, rate, "output"))
@@ -231,6 +237,11 @@ class SoundDeviceSpeaker(Speaker):
             self.stream.start()
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"audio.output_device: cannot open {self.device.name!r} ({exc})") from None
+
+    @property
+    def latency_s(self) -> float | None:
+        """PortAudio's output latency of the open stream (what audio.output_buffer_ms became)."""
+        return round(self.stream.latency, 4) if self.stream is not None else None
 
     def close(self) -> None:
         self.flush()

@@ -133,7 +133,8 @@ class AudioSettings:
     block_ms: int = limit(30, lo=10, hi=200)
     """Length of one microphone block handed to the loop."""
     output_buffer_ms: int = limit(100, lo=0, hi=2000)
-    """Sound the speaker's device holds ahead: more avoids underruns (clicks) while the CPU is busy, at that much delay; 0: the device's lowest."""
+    """Sound the speaker's device holds ahead: more avoids underruns (clicks) while the CPU is busy,
+    at that much more delay; 0: the device's lowest."""
     echo_cancel: bool = False
     """Cancel the speaker's echo in the microphone (WebRTC AEC3, in-process, the speaker's own samples
     as reference); the wake word and stop phrases then work while the assistant speaks."""

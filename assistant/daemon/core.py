@@ -101,7 +101,8 @@ class Daemon:
         tasks = [self._task(self.supervisor.watch(), "devices")]
         try:
             if await self.router.blocks.first(self.stop_requested):  # audio is flowing: only now are we ready
-                self.events.emit("ready", wake=getattr(self.wake, "name", "none"))
+                self.events.emit("ready", wake=getattr(self.wake, "name", "none"),
+                                 speaker_latency_s=self.speaker.latency_s)
                 self.notifier.ready("ready")
                 self.phases.enter(Phase.IDLE)
                 tasks += [self._task(self.router.run(), "audio"),

@@ -11,12 +11,12 @@ detectors forced on while it speaks), "stop" is lost in its own voice.
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import subprocess
 
 import pytest
 from support import ASSISTANT, ROOT, WAKE, words
+from support.events_file import EventsFile
 
 from assistant.audio.format import ENGINE_RATE
 from assistant_tools.bench_room import INTO_REPLY_S, user_says
@@ -32,25 +32,6 @@ FIRST, SECOND, THIRD = ("Tell me about the moon and the stars.", "Tell me a stor
                         "Why is the sky blue?")
 
 
-class Events:
-    """The daemon's --events file, read as it grows."""
-
-    def __init__(self, path) -> None:
-        self.path = path
-
-    def all(self, type_: str | None = None, after: int = 0) -> list[dict]:
-        lines = self.path.read_text().splitlines() if self.path.exists() else []
-        events = [json.loads(line) for line in lines if line.endswith("}")][after:]
-        return [e for e in events if type_ is None or e["type"] == type_]
-
-    def count(self) -> int:
-        return len(self.all())
-
-    def wait(self, type_: str, after: int = 0, timeout_s: float = 120.0) -> dict:
-        wait_until(lambda: self.all(type_, after), timeout_s, f"the daemon's {type_!r} event")
-        return self.all(type_, after)[0]
-
-
 @contextlib.contextmanager
 def daemon_in_room(tmp_path, echo: bool):
     """(room, events) with `assistant run` started in a PulseAudio room and ready."""
@@ -58,14 +39,17 @@ def daemon_in_room(tmp_path, echo: bool):
     config.write_text(f"audio:\n  echo_cancel: {str(echo).lower()}\n"
                       f"wake:\n  during_speech: {str(not echo).lower()}\n"
                       "sounds:\n  wake: false\n  error: false\nconversation:\n  followup_window_s: 0\n")
-    events = Events(tmp_path / "events.jsonl")
+    events = EventsFile(tmp_path / "events.jsonl")
     with PulseServer(tmp_path / "pulse") as server:
         room = PulseRoom(server.env).start()
         daemon = subprocess.Popen(ASSISTANT + ["--config", str(config), "run", "--events", str(events.path)],
                                   env=room.daemon_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         try:
-            events.wait("ready")
+            ready = events.wait("ready")
+            # audio.output_buffer_ms (100) reached the sound card: the lowest latency ran dry
+            # about 15 times per reply here while the LLM generated (docs/performance.md).
+            assert ready["speaker_latency_s"] >= 0.09, ready
             yield room, events
         finally:
             daemon.terminate()
@@ -136,4 +120,3 @@ def test_without_echo_cancellation_stop_is_lost_in_its_own_voice(engines, tmp_pa
           f"underruns in the reply: {done['underruns']}")
     assert stopped == [None, None] and len(events.all("wake")) == 1
     assert not events.all("echo") and not events.all("barge_in")
-    assert done["underruns"] <= 2  # audio.output_buffer_ms: about 15 per reply with the device's lowest latency

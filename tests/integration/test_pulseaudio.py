@@ -6,16 +6,16 @@ the sink `vsink` is what the daemon's microphone (`vsink.monitor`) hears.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 
 import pytest
 from support import ASSISTANT, ROOT, WAKE, words
 from support.daemon import silence, spoken
+from support.events_file import EventsFile
 
 from assistant.audio.format import read_wav, rms, write_wav
-from assistant_tools.pulse_room import PulseServer, wait_until
+from assistant_tools.pulse_room import PulseServer
 from assistant_tools.speech import concat
 
 pytestmark = [pytest.mark.slow,
@@ -35,12 +35,12 @@ def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
     question = tmp_path / "question.wav"
     write_wav(question, concat(silence(0.5), spoken(tts, WAKE), silence(0.7),
                                spoken(tts, "What is the capital of France?"), silence(0.5)))
-    events_file = tmp_path / "events.jsonl"
-    daemon = subprocess.Popen(ASSISTANT + ["run", "--turns", "1", "--events", str(events_file)],
+    events = EventsFile(tmp_path / "events.jsonl")
+    daemon = subprocess.Popen(ASSISTANT + ["run", "--turns", "1", "--events", str(events.path)],
                               env=pulse, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     recorder = None
     try:
-        wait_until(lambda: events_file.exists() and '"ready"' in events_file.read_text(), 120, "ready")
+        events.wait("ready")
         recorder = subprocess.Popen(["parecord", "--device=vsink.monitor", "--file-format=wav",
                                      str(tmp_path / "heard.wav")], env=pulse)
         subprocess.run(["paplay", "--device=vsink", str(question)], env=pulse, check=True, timeout=30)
@@ -51,11 +51,10 @@ def test_daemon_through_pulseaudio(tmp_path, pulse, tts):
             recorder.terminate()
             recorder.wait(timeout=5)
     assert daemon.returncode == 0, err
-    events = [json.loads(line) for line in events_file.read_text().splitlines()]
-    types = [e["type"] for e in events]
+    types = [e["type"] for e in events.all()]
     for wanted in ("ready", "wake", "transcript", "reply", "speaking", "first_audio", "turn_done"):
         assert wanted in types, types
-    transcript = next(e for e in events if e["type"] == "transcript")["text"]
+    transcript = events.all("transcript")[0]["text"]
     assert {"capital", "france"} <= words(transcript)
     # The reply really went out through PulseAudio: the sink carried sound after the question.
     heard = read_wav(tmp_path / "heard.wav")
